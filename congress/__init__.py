@@ -1,0 +1,1 @@
+"""Domain core of the township congress session orchestrator. Never imports Prefect."""

@@ -1,0 +1,40 @@
+"""Errors that reach township staff: bad input (file, line, field) and blocked rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from congress.messages import msg
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    problem: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.line is not None:
+            where += msg("input.line", line=self.line)
+        if self.field:
+            where += msg("input.field", field=self.field)
+        return msg("input.error", file=self.file, where=where, problem=self.problem)
+
+
+class InputError(Exception):
+    """One or more problems in files a user gave; nothing has been written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def display_path(path: Path) -> str:
+    """The path as the user typed it, relative to the working folder where possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

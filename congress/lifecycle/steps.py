@@ -1,0 +1,596 @@
+"""The ten lifecycle steps. Each runs against the database, writes its documents and calendar files,
+and ends done, waiting (a human gate), or blocked (a rule). A finished step is never run again.
+
+`run_step` is the one entry point; Prefect tasks call it, one task per step per township.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from congress import rules
+from congress.documents.builder import build_document, template_environment, write_bytes_atomic
+from congress.holidays import is_rest_day
+from congress.ical.builder import TZ, Entry, Person, calendar_bytes, local, parse_duration
+from congress.lifecycle import operations as ops
+from congress.lifecycle.context import (
+    ROUND_KIND_CN,
+    STATUS_CN,
+    common_context,
+    deputy_dict,
+    doc_number,
+    election_dict,
+    report_dict,
+    session_elections,
+    vote_dict,
+)
+from congress.messages import msg
+from congress.models import (
+    Attendance,
+    CalendarEntry,
+    CongressSession,
+    Document,
+    Election,
+    NoticeDelivery,
+    PresidiumDecision,
+    Resolution,
+    StepRun,
+    Suggestion,
+    Vote,
+)
+from congress.profiles import Profile
+from congress.settings import Settings
+
+STEPS: tuple[str, ...] = (
+    "plan", "party_approval", "presidium_decision", "notices", "checkin_quorum",
+    "preparatory_meeting", "reports", "votes_elections", "resolutions", "followup",
+)
+# 发文字号 serials within a session, in the order the documents are issued.
+DOC_SERIALS = {"party_request": 1, "presidium_decision": 2, "notice": 3, "announcement": 4, "handover_letter": 5}
+
+
+@dataclass
+class StepResult:
+    step: str
+    status: str  # done | waiting | blocked | skipped
+    message: str | None = None
+    gate: str | None = None
+    documents: list[dict[str, str]] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class Gate(Exception):
+    """The step needs a human input before it can finish."""
+
+    def __init__(self, gate: str, message: str):
+        super().__init__(message)
+        self.gate, self.message = gate, message
+
+
+class Outputs:
+    """Writes a step's files into the session's output folder and registers them with their hash."""
+
+    def __init__(self, db: Session, session: CongressSession, step: str, settings: Settings):
+        self.db, self.session, self.step = db, session, step
+        self.root = Path(session.output_dir)
+        override = session.term.township.templates_dir
+        self.env = template_environment(
+            override_dir=Path(override) if override else None, templates_root=settings.templates_dir,
+        )
+        self.author = session.term.township.presidium_name
+        self.written: list[dict[str, str]] = []
+
+    def folder(self) -> str:
+        return f"{STEPS.index(self.step) + 1:02d}-{self.step.replace('_', '-')}"
+
+    def document(self, kind: str, template: str, name: str, context: dict[str, Any], *, title: str,
+                 on: date) -> Document:
+        rel = f"{self.folder()}/{name}.docx"
+        created = datetime.combine(on, time(9, 0), tzinfo=TZ).astimezone(UTC)
+        sha = build_document(self.env, template, context, self.root / rel, title=title, author=self.author,
+                             created=created)
+        return self._register(kind, rel, sha)
+
+    def calendar(self, kind: str, name: str, data: bytes) -> Document:
+        rel = f"calendar/{name}.ics"
+        sha = write_bytes_atomic(self.root / rel, data)
+        return self._register(kind, rel, sha)
+
+    def _register(self, kind: str, rel: str, sha: str) -> Document:
+        doc = self.db.scalar(select(Document).where(Document.session_id == self.session.id, Document.path == rel))
+        if doc is None:
+            doc = Document(session_id=self.session.id, step=self.step, kind=kind, path=rel, sha256=sha)
+            self.db.add(doc)
+        else:
+            doc.sha256, doc.step, doc.kind = sha, self.step, kind
+        self.db.flush()
+        self.written.append({"kind": kind, "path": rel, "sha256": sha})
+        return doc
+
+
+@dataclass
+class StepContext:
+    db: Session
+    session: CongressSession
+    profile: Profile
+    out: Outputs
+    actor: str
+    settings: Settings
+
+    def common(self, **extra: Any) -> dict[str, Any]:
+        ctx = common_context(self.db, self.session, self.profile)
+        ctx.update(extra)
+        return ctx
+
+    def number(self, kind: str) -> str:
+        s = self.session
+        return doc_number(s.term.township.doc_prefix, s.plan_date.year, DOC_SERIALS[kind])
+
+
+def run_step(db: Session, session_key: str, step: str, *, actor: str, settings: Settings,
+             flow_run_id: str | None = None) -> StepResult:
+    """Run one step if it is not done yet; record its step run, audit events and outputs."""
+    session = ops.get_session(db, session_key)
+    if session is None:
+        raise LookupError(msg("cli.unknown_session", key=session_key))
+    run = ops.step_run(db, session, step, STEPS.index(step))
+    if run.status == "done":
+        return StepResult(step, "skipped", run.message, documents=run.evidence.get("documents", []))
+    ops.start_step(db, session, run, actor=actor, flow_run_id=flow_run_id)
+    db.commit()  # let watchers see the step as running
+    ctx = StepContext(db, session, ops.profile_of(session), Outputs(db, session, step, settings), actor, settings)
+    try:
+        evidence = BODIES[step](ctx) or {}
+    except Gate as gate:
+        evidence = {"documents": ctx.out.written}
+        ops.finish_step(db, session, run, status="waiting", actor=actor, message=gate.message,
+                        evidence=evidence, gate=gate.gate)
+        db.commit()
+        return StepResult(step, "waiting", gate.message, gate.gate, ctx.out.written, evidence)
+    except rules.RuleViolation as violation:
+        check = violation.check
+        evidence = {"documents": ctx.out.written, "rule": check.rule, "citation": str(check.citation)}
+        ops.finish_step(db, session, run, status="blocked", actor=actor, message=str(violation),
+                        evidence=evidence, gate=check.rule)
+        db.commit()
+        return StepResult(step, "blocked", str(violation), check.rule, ctx.out.written, evidence)
+    except Exception as exc:
+        db.rollback()
+        session = ops.get_session(db, session_key)
+        assert session is not None
+        run = ops.step_run(db, session, step, STEPS.index(step))
+        ops.finish_step(db, session, run, status="failed", actor=actor, message=f"{type(exc).__name__}: {exc}",
+                        evidence={})
+        db.commit()
+        raise
+    evidence["documents"] = ctx.out.written
+    ops.finish_step(db, session, run, status="done", actor=actor, message=evidence.pop("message", None),
+                    evidence=evidence)
+    if step == STEPS[-1]:
+        ops.complete_session(db, session, actor=actor)
+    db.commit()
+    return StepResult(step, "done", run.message, None, ctx.out.written, evidence)
+
+
+def next_step(db: Session, session_key: str) -> str | None:
+    """The first step of the session that is not done, or None when all are."""
+    session = ops.get_session(db, session_key)
+    if session is None:
+        raise LookupError(msg("cli.unknown_session", key=session_key))
+    done = set(db.scalars(select(StepRun.step).where(StepRun.session_id == session.id,
+                                                     StepRun.status == "done")))
+    return next((s for s in STEPS if s not in done), None)
+
+
+# --- step bodies -------------------------------------------------------------------------
+
+
+def _plan(c: StepContext) -> dict[str, Any]:
+    ctx = c.common()
+    c.out.document("plan", "plan.md.j2", "会议方案", ctx, title=f"{ctx['session']['title']}会议方案",
+                   on=c.session.plan_date)
+    return {"kind": c.session.kind, "opening_date": c.session.opening_date.isoformat()}
+
+
+def _party_approval(c: StepContext) -> dict[str, Any]:
+    spec = c.profile.rule("party_approval")
+    if not spec["value"]:
+        ops.audit(c.db, actor=c.actor, action="rule_override", session=c.session, step="party_approval",
+                  rule="party_approval", citation=str(spec.citation), profile=c.profile.name,
+                  note="profile turns the party-committee approval step off")
+        return {"skipped_by_profile": c.profile.name}
+    approval = ops.request_party_approval(c.db, c.session, subject="plan", requested_on=c.session.plan_date,
+                                          actor=c.actor)
+    ctx = c.common(doc_number=c.number("party_request"), sign_date=c.session.plan_date)
+    title = f"关于召开{ctx['session']['title']}的请示"
+    c.out.document("party_request", "party_request.md.j2", "请示", ctx, title=title, on=c.session.plan_date)
+    if approval.decision is None:
+        raise Gate("party_approval_plan", msg("cli.run.waiting", gate=msg("gate.party_approval_plan")))
+    decided_on = approval.decided_on or c.session.plan_date
+    reply = {"decision": approval.decision, "decision_cn": msg(f"decision.{approval.decision}"),
+             "approver": approval.approver or "", "comments": approval.comments or "", "decided_on": decided_on}
+    c.out.document("party_reply", "party_reply.md.j2", f"批复记录-第{approval.attempt}次",
+                   c.common(approval=reply, sign_date=decided_on), title=f"{title}的批复", on=decided_on)
+    if approval.decision == "returned":
+        raise Gate("plan_returned", msg("gate.plan_returned", comments=approval.comments or "（无）"))
+    return {"approver": approval.approver, "decided_on": decided_on.isoformat(), "attempt": approval.attempt}
+
+
+def _presidium_decision(c: StepContext) -> dict[str, Any]:
+    s = c.session
+    decision = c.db.scalar(select(PresidiumDecision).where(PresidiumDecision.session_id == s.id))
+    if decision is None:
+        decision = PresidiumDecision(session_id=s.id, meeting_date=s.presidium_meeting_date,
+                                     opening_date=s.opening_date, agenda=[a.title for a in s.agenda_items],
+                                     presidium_codes=list(s.presidium_codes), decided_by=s.term.township.presidium_name)
+        c.db.add(decision)
+        c.db.flush()
+    ctx = c.common(doc_number=c.number("presidium_decision"), sign_date=s.presidium_meeting_date)
+    ctx["decision"] = {"meeting_date": s.presidium_meeting_date, "time": s.presidium_meeting_time,
+                       "place": s.presidium_meeting_place, "members": ctx["presidium"]}
+    c.out.document("presidium_decision", "presidium_decision.md.j2", "主席团会议决定", ctx,
+                   title=f"关于召开{ctx['session']['title']}的决定", on=s.presidium_meeting_date)
+    return {"meeting_date": s.presidium_meeting_date.isoformat(), "opening_date": s.opening_date.isoformat()}
+
+
+def _sitting_entries(c: StepContext) -> list[Entry]:
+    """One calendar entry per sitting, its UID from the row id and its DTSTAMP from the notice date."""
+    s = c.session
+    host = c.settings.calendar_host
+    stamp = datetime.combine(s.notice_date, time(9, 0), tzinfo=TZ).astimezone(UTC)
+    agenda = "\n".join(f"{i + 1}. {a.title}" for i, a in enumerate(s.agenda_items))
+    entries = []
+    for sitting in s.sittings:
+        uid = f"congress-sitting-{sitting.id}@{host}"
+        start, end = local(sitting.day, sitting.start), local(sitting.day, sitting.end)
+        summary = f"{s.term.township.name}人代会：{sitting.title}"
+        entry = _upsert_entry(c, uid=uid, kind="sitting", summary=summary, starts=start.isoformat(),
+                              ends=end.isoformat(), location=sitting.place, stamp=stamp)
+        entries.append(Entry(uid=uid, summary=summary, start=start, end=end, dtstamp=entry.dtstamp,
+                             sequence=entry.sequence, location=sitting.place,
+                             description=f"会议议程：\n{agenda}", status=entry.status))
+    return entries
+
+
+def _upsert_entry(c: StepContext, *, uid: str, kind: str, summary: str, starts: str, ends: str, location: str,
+                  stamp: datetime) -> CalendarEntry:
+    """Keep UID; raise SEQUENCE and DTSTAMP only when what the deputy sees has changed."""
+    fingerprint = hashlib.sha256(json.dumps([summary, starts, ends, location]).encode()).hexdigest()
+    entry = c.db.scalar(select(CalendarEntry).where(CalendarEntry.uid == uid))
+    if entry is None:
+        entry = CalendarEntry(session_id=c.session.id, step=c.out.step, uid=uid, kind=kind, summary=summary,
+                              starts=starts, ends=ends, location=location, sequence=0, dtstamp=stamp,
+                              fingerprint=fingerprint)
+        c.db.add(entry)
+    elif entry.fingerprint != fingerprint:
+        entry.summary, entry.starts, entry.ends, entry.location = summary, starts, ends, location
+        entry.sequence += 1
+        entry.dtstamp, entry.fingerprint = ops.now().replace(microsecond=0), fingerprint
+    c.db.flush()
+    return entry
+
+
+def _alarms(c: StepContext) -> list[timedelta]:
+    return [parse_duration(x) for x in c.profile.rule("calendar_alarms")["value"]]
+
+
+def _notices(c: StepContext) -> dict[str, Any]:
+    s = c.session
+    for check in rules.notice_timing(c.profile, kind=s.kind, notice_date=s.notice_date,
+                                     materials_date=s.materials_date, opening_date=s.opening_date):
+        rules.require(check)
+    ctx = c.common(doc_number=c.number("notice"), sign_date=s.notice_date)
+    entries = _sitting_entries(c)
+    organizer = Person(s.term.township.presidium_name, f"urn:congress:{s.term.township.code}:presidium")
+    alarms = _alarms(c)
+    c.out.calendar("session_calendar", "会议日程", calendar_bytes(
+        entries, method="PUBLISH", organizer=organizer, alarms=alarms, name=ctx["session"]["title"]))
+    deliveries = 0
+    for deputy in ops.active_deputies(c.db, s):
+        d = deputy_dict(deputy)
+        doc = c.out.document("notice", "notice.md.j2", f"会议通知-{deputy.code}-{deputy.name}",
+                             {**ctx, "deputy": d}, title=f"{ctx['session']['title']}通知", on=s.notice_date)
+        attendee = Person(deputy.name, f"tel:+86{deputy.contact}" if deputy.contact
+                          else f"urn:congress:{s.term.township.code}:deputy:{deputy.code}")
+        ics = c.out.calendar("invitation", f"邀请-{deputy.code}", calendar_bytes(
+            entries, method="REQUEST", organizer=organizer, attendees=[attendee], alarms=alarms))
+        delivery = c.db.scalar(select(NoticeDelivery).where(NoticeDelivery.session_id == s.id,
+                                                            NoticeDelivery.deputy_id == deputy.id))
+        if delivery is None:
+            delivery = NoticeDelivery(session_id=s.id, deputy_id=deputy.id, notice_on=s.notice_date,
+                                      materials_on=s.materials_date)
+            c.db.add(delivery)
+        delivery.document_id, delivery.calendar_document_id = doc.id, ics.id
+        deliveries += 1
+    c.db.flush()
+    return {"deliveries": deliveries, "notice_date": s.notice_date.isoformat(),
+            "materials_date": s.materials_date.isoformat(), "sittings": len(entries)}
+
+
+def _attendance_summary(c: StepContext) -> dict[str, int]:
+    rows = c.db.scalars(select(Attendance).where(Attendance.session_id == c.session.id)).all()
+    total = len(ops.active_deputies(c.db, c.session))
+    counts = {k: sum(1 for r in rows if r.status == k) for k in ("present", "leave", "absent")}
+    return {"total": total, **counts}
+
+
+def _checkin_quorum(c: StepContext) -> dict[str, Any]:
+    rows = c.db.scalars(select(Attendance).where(Attendance.session_id == c.session.id)).all()
+    if not rows:
+        raise Gate("attendance", msg("cli.run.waiting", gate=msg("gate.attendance")))
+    summary = _attendance_summary(c)
+    check = rules.quorum(c.profile, total=summary["total"], present=summary["present"])
+    quorum = {**summary, "required": check.detail["required"], "met": check.ok, "citation": check.citation.label}
+    order = {d.id: i for i, d in enumerate(c.session.term.deputies)}
+    attendance = [{"deputy": deputy_dict(r.deputy), "status": r.status, "status_cn": STATUS_CN[r.status],
+                   "leave_approved": r.leave_approved} for r in sorted(rows, key=lambda r: order[r.deputy_id])]
+    c.out.document("attendance_register", "attendance_register.md.j2", "代表报到出席登记",
+                   c.common(attendance=attendance, quorum=quorum, sign_date=c.session.checkin_date),
+                   title="代表报到出席登记", on=c.session.opening_date)
+    rules.require(check)
+    return {"quorum": quorum, "message": check.message}
+
+
+def _votes(c: StepContext, stage: str) -> list[Vote]:
+    return list(c.db.scalars(select(Vote).where(Vote.session_id == c.session.id, Vote.stage == stage)
+                             .order_by(Vote.position)))
+
+
+def _require_tallies(votes: list[Vote]) -> None:
+    missing = [v.subject for v in votes if v.yes is None]
+    if missing:
+        raise Gate("tallies", msg("cli.run.waiting", gate=msg("gate.tallies")) + "（" + "、".join(missing) + "）")
+
+
+def _preparatory_meeting(c: StepContext) -> dict[str, Any]:
+    votes = _votes(c, "preparatory")
+    _require_tallies(votes)
+    s = c.session
+    ctx = c.common(sign_date=s.opening_date, attendance_summary=_attendance_summary(c),
+                   votes={v.key: vote_dict(v) for v in votes})
+    c.out.document("preparatory_agenda", "preparatory_agenda.md.j2", "预备会议议程", ctx,
+                   title=f"{ctx['session']['title']}预备会议议程", on=s.opening_date)
+    c.out.document("preparatory_script", "preparatory_script.md.j2", "预备会议主持词", ctx,
+                   title=f"{ctx['session']['title']}预备会议主持词", on=s.opening_date)
+    for v in votes:
+        rules.require(rules.vote_passes(c.profile, subject=v.subject, total=v.total or 0, yes=v.yes or 0))
+    return {"votes": {v.key: vote_dict(v) for v in votes}}
+
+
+def _reports(c: StepContext) -> dict[str, Any]:
+    s = c.session
+    ctx = c.common(sign_date=s.opening_date)
+    c.out.document("agenda", "agenda.md.j2", "会议议程", ctx, title=f"{ctx['session']['title']}议程",
+                   on=s.opening_date)
+    c.out.document("schedule", "schedule.md.j2", "会议日程", ctx, title=f"{ctx['session']['title']}日程",
+                   on=s.opening_date)
+    for report in s.reports:
+        c.out.document("deliberation", "deliberation.md.j2", f"审议意见-{report.key}",
+                       {**ctx, "report": report_dict(report)}, title=f"关于{report.title}的审议意见",
+                       on=s.opening_date)
+    drafts = [r for r in s.reports if r.resolution_title]
+    if drafts:
+        # the draft resolutions go to the party committee for agreement in principle before the vote
+        ops.request_party_approval(c.db, s, subject="resolutions", requested_on=s.opening_date, actor=c.actor)
+    return {"reports": [r.key for r in s.reports], "draft_resolutions": [r.resolution_title for r in drafts]}
+
+
+def _round_dict(election: Election, rnd: Any, total: int, required: int) -> dict[str, Any]:
+    valid_ballots = max(rnd.ballots_returned - rnd.ballots_void, 0)
+    return {
+        "number": rnd.number, "kind": rnd.kind, "kind_cn": ROUND_KIND_CN[rnd.kind],
+        "ballots_issued": rnd.ballots_issued, "ballots_returned": rnd.ballots_returned,
+        "ballots_void": rnd.ballots_void, "ballots_valid": valid_ballots, "valid": rnd.valid,
+        "votes": [{"name": x.name, "votes": x.votes, "elected": x.name in rnd.elected,
+                   "reason": rnd.reasons.get(x.name, "")} for x in rnd.counts if not x.write_in],
+        "write_ins": [{"name": x.name, "votes": x.votes} for x in rnd.counts if x.write_in],
+        "elected": list(rnd.elected), "required": required, "total": total,
+        "candidates": list(rnd.candidates),
+    }
+
+
+def decide_election(c: StepContext, election: Election, total: int) -> Gate | None:
+    """Apply the rules to the recorded rounds in order; the gate still open, or None when decided."""
+    seats_left = election.seats
+    elected: list[str] = []
+    gate: Gate | None = None
+    for rnd in election.rounds:
+        validity = rules.ballots_valid(c.profile, subject=election.title, round_number=rnd.number,
+                                       issued=rnd.ballots_issued, returned=rnd.ballots_returned)
+        rnd.valid, rnd.seats = validity.ok, seats_left
+        if not validity.ok:
+            rnd.elected, rnd.tied, rnd.reasons = [], [], {}
+            gate = Gate("tallies", validity.blocked_message() + "。" + msg("gate.invalid_round", subject=election.title))
+            continue
+        votes = {x.name: x.votes for x in rnd.counts}
+        kind = rnd.kind
+        seats = election.seats + election.extra_candidates if kind == "preliminary" else seats_left
+        outcome = rules.count_round(c.profile, subject=election.title, kind=kind, total=total, seats=seats,
+                                    votes=votes)
+        rnd.reasons, rnd.tied = outcome.reasons, outcome.tied
+        if kind == "preliminary":
+            rnd.elected = []
+            if outcome.tied:
+                gate = Gate("tallies", msg("gate.revote", subject=election.title))
+                continue
+            gate = Gate("tallies", msg("gate.formal_after_preliminary", subject=election.title))
+            continue
+        rnd.elected = outcome.elected
+        elected += outcome.elected
+        seats_left -= len(outcome.elected)
+        if outcome.tied:
+            gate = Gate("tallies", msg("gate.revote", subject=election.title))
+        elif seats_left:
+            gate = None if election.note == "defer_unfilled" else Gate(
+                "tallies", msg("gate.additional", subject=election.title))
+        else:
+            gate = None
+    if not election.rounds:
+        gate = Gate("tallies", msg("cli.run.waiting", gate=msg("gate.tallies")) + f"（{election.title}）")
+    election.elected = elected
+    election.status = ("pending" if gate else "unfilled" if seats_left else "decided")
+    c.db.flush()
+    return gate
+
+
+def _votes_elections(c: StepContext) -> dict[str, Any]:
+    s = c.session
+    drafts = [r for r in s.reports if r.resolution_title]
+    if drafts:
+        agreement = ops.latest_party_approval(c.db, s, "resolutions")
+        if agreement is None or agreement.decision != "approved":
+            raise Gate("party_approval_resolutions",
+                       msg("cli.run.waiting", gate=msg("gate.party_approval_resolutions")))
+    votes = _votes(c, "plenary")
+    elections = session_elections(c.db, s)
+    total = len(ops.active_deputies(c.db, s))
+    required = rules.majority_required(c.profile, total)
+    ctx = c.common(sign_date=s.opening_date, attendance_summary=_attendance_summary(c), total=total,
+                   required=required)
+    # the measures and the first ballot are needed before anyone votes: write them before the gate
+    for election in elections:
+        e = election_dict(election)
+        c.out.document("election_measures", "election_measures.md.j2", f"选举办法-{election.key}",
+                       {**ctx, "election": e}, title=f"{ctx['session']['title']}{e['title']}{e['kind_cn']}办法",
+                       on=s.opening_date)
+        first = {"number": 1, "kind": "formal", "kind_cn": ROUND_KIND_CN["formal"],
+                 "candidates": [x["name"] for x in e["candidates"]]}
+        c.out.document("ballot", "ballot.md.j2", f"选票-{election.key}-第1轮", {**ctx, "election": e, "round": first},
+                       title=f"{e['title']}{e['kind_cn']}选票", on=s.opening_date)
+    _require_tallies(votes)
+    gates = [g for g in (decide_election(c, e, total) for e in elections) if g is not None]
+    if gates:
+        raise gates[0]
+    election_views = []
+    for election in elections:
+        e = election_dict(election)
+        rounds = [_round_dict(election, r, total, required) for r in election.rounds]
+        for rd in rounds:
+            if rd["number"] > 1:
+                c.out.document("ballot", "ballot.md.j2", f"选票-{election.key}-第{rd['number']}轮",
+                               {**ctx, "election": e, "round": rd}, title=f"{e['title']}{e['kind_cn']}选票",
+                               on=s.closing_date)
+            c.out.document("count_report", "count_report.md.j2", f"计票报告-{election.key}-第{rd['number']}轮",
+                           {**ctx, "election": e, "round": rd}, title=f"{e['title']}{e['kind_cn']}计票报告",
+                           on=s.closing_date)
+        if election.elected:
+            last = rounds[-1]
+            votes_of = {x["name"]: x["votes"] for r in rounds for x in r["votes"] + r["write_ins"]}
+            c.out.document("election_announcement", "election_announcement.md.j2", f"当选公告-{election.key}",
+                           {**ctx, "election": e, "round": last,
+                            "elected": [{"name": n, "votes": votes_of.get(n, 0)} for n in election.elected]},
+                           title=f"{e['title']}当选公告", on=s.closing_date)
+        election_views.append({**e, "rounds": rounds, "elected": list(election.elected)})
+    vote_views = [vote_dict(v) for v in _votes(c, "preparatory") + votes]
+    c.out.document("vote_results", "vote_results.md.j2", "表决结果", {**ctx, "votes": vote_views},
+                   title=f"{ctx['session']['title']}表决结果", on=s.closing_date)
+    c.out.document("plenary_script", "plenary_script.md.j2", "大会主持词",
+                   {**ctx, "votes": [vote_dict(v) for v in votes], "elections": election_views},
+                   title=f"{ctx['session']['title']}大会主持词", on=s.opening_date)
+    return {"votes": {v.key: vote_dict(v) for v in votes},
+            "elections": {e["key"]: {"elected": e["elected"], "status": el.status}
+                          for e, el in zip(election_views, elections, strict=True)}}
+
+
+def _resolutions(c: StepContext) -> dict[str, Any]:
+    s = c.session
+    agreement = ops.latest_party_approval(c.db, s, "resolutions")
+    votes = {v.key: v for v in _votes(c, "plenary")}
+    ctx = c.common(sign_date=s.closing_date)
+    adopted, rejected = [], []
+    for i, report in enumerate(r for r in s.reports if r.resolution_title):
+        vote = votes[f"resolution-{report.key}"]
+        res = c.db.scalar(select(Resolution).where(Resolution.session_id == s.id,
+                                                   Resolution.key == f"resolution-{report.key}"))
+        if res is None:
+            res = Resolution(session_id=s.id, position=i, key=f"resolution-{report.key}",
+                             title=report.resolution_title or "", report_id=report.id, vote_id=vote.id)
+            c.db.add(res)
+        res.party_approval_id = agreement.id if agreement else None
+        res.status = "adopted" if vote.passed else "rejected"
+        res.adopted_on = s.closing_date if vote.passed else None
+        if vote.passed:
+            c.out.document("resolution", "resolution.md.j2", res.title,
+                           {**ctx, "resolution": {"key": res.key, "title": res.title, "report": report_dict(report),
+                                                  "vote": vote_dict(vote), "adopted_on": s.closing_date}},
+                           title=res.title, on=s.closing_date)
+            adopted.append({"title": res.title, "vote": vote_dict(vote)})
+        else:
+            rejected.append(res.title)
+    elected = [{"office_title": e.title, "name": n} for e in session_elections(c.db, s) for n in e.elected]
+    c.out.document("announcement", "announcement.md.j2", "公告",
+                   {**ctx, "doc_number": c.number("announcement"), "resolutions": adopted, "elected": elected},
+                   title=f"{ctx['session']['title']}公告", on=s.closing_date)
+    c.db.flush()
+    return {"adopted": [a["title"] for a in adopted], "rejected": rejected}
+
+
+def _followup(c: StepContext) -> dict[str, Any]:
+    s = c.session
+    suggestions = list(c.db.scalars(select(Suggestion).where(Suggestion.session_id == s.id)
+                                    .order_by(Suggestion.position)))
+    if not suggestions:
+        return {"suggestions": 0}
+    handover = s.handover_date or s.closing_date
+    spec = c.profile.rule("suggestion_reply")
+    by_code = {d.code: deputy_dict(d) for d in s.term.deputies}
+    notes: list[str] = []
+    offices: dict[str, list[dict[str, Any]]] = {}
+    entries = []
+    stamp = datetime.combine(handover, time(9, 0), tzinfo=TZ).astimezone(UTC)
+    for sg in suggestions:
+        deadline = rules.suggestion_reply_due(c.profile, handover=handover, closing=s.closing_date,
+                                              complex_case=sg.complex, is_rest_day=is_rest_day)
+        if sg.state == "registered":
+            sg.state, sg.handed_over_on, sg.due_on = "handed_over", handover, deadline.due
+        if deadline.note and deadline.note not in notes:
+            notes.append(deadline.note)
+        offices.setdefault(sg.office, []).append({
+            "code": sg.code, "title": sg.title, "category": sg.category, "complex": sg.complex,
+            "proposers": [by_code[p] for p in sg.proposers if p in by_code], "due_date": sg.due_on,
+            "text": sg.text,
+        })
+        uid = f"congress-suggestion-{sg.id}-due@{c.settings.calendar_host}"
+        due = sg.due_on or deadline.due
+        summary = f"代表建议{sg.code}答复期限（{sg.office}）"
+        entry = _upsert_entry(c, uid=uid, kind="deadline", summary=summary, starts=due.isoformat(),
+                              ends=(due + timedelta(days=1)).isoformat(), location="", stamp=stamp)
+        entries.append(Entry(uid=uid, summary=summary, start=due, end=due + timedelta(days=1),
+                             dtstamp=entry.dtstamp, sequence=entry.sequence,
+                             description=f"{sg.title}\n承办单位：{sg.office}\n依据：{spec.citation.label}"))
+    ctx = c.common(doc_number=c.number("handover_letter"), sign_date=handover, handover_date=handover,
+                   reply_months={"normal": spec["months"], "complex": spec["complex_months"]},
+                   citation=spec.citation.label)
+    for office, items in offices.items():
+        c.out.document("handover_letter", "handover_letter.md.j2", f"交办函-{office}",
+                       {**ctx, "office": office, "suggestions": items}, title=f"代表建议交办函（{office}）",
+                       on=handover)
+    organizer = Person(s.term.township.presidium_name, f"urn:congress:{s.term.township.code}:presidium")
+    c.out.calendar("deadlines", "建议答复期限", calendar_bytes(
+        entries, method="PUBLISH", organizer=organizer, alarms=_alarms(c), name=f"{ctx['session']['title']}督办期限"))
+    c.db.flush()
+    return {"suggestions": len(suggestions), "offices": sorted(offices), "deadline_notes": notes,
+            "message": "；".join(notes) or None}
+
+
+BODIES: dict[str, Callable[[StepContext], dict[str, Any] | None]] = {
+    "plan": _plan,
+    "party_approval": _party_approval,
+    "presidium_decision": _presidium_decision,
+    "notices": _notices,
+    "checkin_quorum": _checkin_quorum,
+    "preparatory_meeting": _preparatory_meeting,
+    "reports": _reports,
+    "votes_elections": _votes_elections,
+    "resolutions": _resolutions,
+    "followup": _followup,
+}

@@ -1,0 +1,79 @@
+"""Township, its terms (届), deputies (代表) and government officers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from congress.db import Base
+from congress.models._types import intpk
+
+if TYPE_CHECKING:
+    from congress.models.session import CongressSession
+
+
+class Township(Base):
+    __tablename__ = "township"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    county: Mapped[str] = mapped_column(String(64), default="")
+    profile: Mapped[str] = mapped_column(String(32))
+    party_committee: Mapped[str] = mapped_column(String(128))
+    presidium_name: Mapped[str] = mapped_column(String(128))
+    government_name: Mapped[str] = mapped_column(String(128))
+    doc_prefix: Mapped[str] = mapped_column(String(16))
+    templates_dir: Mapped[str | None] = mapped_column(String(512), default=None)
+
+    terms: Mapped[list[Term]] = relationship(back_populates="township", order_by="Term.ordinal")
+    officers: Mapped[list[Officer]] = relationship(back_populates="township", order_by="Officer.position")
+
+
+class Term(Base):
+    __tablename__ = "term"
+    __table_args__ = (UniqueConstraint("township_id", "ordinal"),)
+
+    id: Mapped[intpk]
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"))
+    ordinal: Mapped[int]
+    start_year: Mapped[int]
+
+    township: Mapped[Township] = relationship(back_populates="terms")
+    deputies: Mapped[list[Deputy]] = relationship(back_populates="term", order_by="Deputy.position")
+    sessions: Mapped[list[CongressSession]] = relationship(back_populates="term")
+
+
+class Deputy(Base):
+    __tablename__ = "deputy"
+    __table_args__ = (UniqueConstraint("term_id", "code"),)
+
+    id: Mapped[intpk]
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    gender: Mapped[str] = mapped_column(String(8), default="")
+    group_name: Mapped[str] = mapped_column(String(64))
+    constituency: Mapped[str] = mapped_column(String(64), default="")
+    contact: Mapped[str] = mapped_column(String(64), default="")
+    occupation: Mapped[str] = mapped_column(String(128), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | ended
+
+    term: Mapped[Term] = relationship(back_populates="deputies")
+
+
+class Officer(Base):
+    """A government officer or office holder who presents reports."""
+
+    __tablename__ = "officer"
+
+    id: Mapped[intpk]
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"))
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(64))
+
+    township: Mapped[Township] = relationship(back_populates="officers")

@@ -1,0 +1,1 @@
+"""Prefect flows: put tasks in order, decide nothing."""

@@ -1,0 +1,1 @@
+"""Prefect tasks: one call into the congress core each."""

@@ -1,0 +1,90 @@
+"""Coarse tasks: one per lifecycle step per township. Only I/O failures are retried."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run, task_run
+
+from congress.db import engine_for, session_scope
+from congress.lifecycle import outcome as outcome_mod
+from congress.lifecycle import steps
+from congress.messages import msg
+from congress.settings import get_settings
+
+
+def _step_run_name() -> str:
+    params = task_run.parameters
+    return f"{params['step'].replace('_', '-')}-{params['session_key']}"
+
+
+def _retry_on_io(task, task_run, state) -> bool:  # type: ignore[no-untyped-def]
+    """Retry a failed write (disk, network share); never a rule or a data error."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="lifecycle-step", task_run_name=_step_run_name, retries=2, retry_delay_seconds=[2, 5],
+      retry_condition_fn=_retry_on_io)
+def run_step(session_key: str, step: str, actor: str) -> dict[str, Any]:
+    """Run one lifecycle step of one session and publish what it produced as an artifact."""
+    settings = get_settings()
+    with session_scope(engine_for(settings.database_url)) as db:
+        result = steps.run_step(db, session_key, step, actor=actor, settings=settings,
+                                flow_run_id=str(flow_run.id) if flow_run.id else None)
+    if result.status != "skipped":
+        create_markdown_artifact(
+            key=f"{step.replace('_', '-')}-{session_key}",
+            markdown=_summary(session_key, result),
+            description=f"{msg(f'step.{step}')}：{msg(f'status.{result.status}')}",
+        )
+    return {"step": result.step, "status": result.status, "message": result.message, "gate": result.gate,
+            "documents": len(result.documents)}
+
+
+def _summary(session_key: str, result: steps.StepResult) -> str:
+    lines = [f"## {msg(f'step.{result.step}')} · {session_key}", "",
+             f"**状态**：{msg(f'status.{result.status}')}"]
+    if result.message:
+        lines += ["", f"**说明**：{result.message}"]
+    if result.documents:
+        lines += ["", "| 文件 | sha256 |", "| --- | --- |"]
+        shown = result.documents[:40]
+        lines += [f"| {d['path']} | `{d['sha256'][:16]}…` |" for d in shown]
+        if len(result.documents) > len(shown):
+            lines.append(f"| …… 共{len(result.documents)}个文件 | |")
+    return "\n".join(lines)
+
+
+@task(name="next-step", task_run_name="next-step-{session_key}")
+def next_step(session_key: str) -> str | None:
+    """The first unfinished step of the session, read from the database."""
+    settings = get_settings()
+    with session_scope(engine_for(settings.database_url)) as db:
+        return steps.next_step(db, session_key)
+
+
+@task(name="finalize", task_run_name="outcome-{session_key}", retries=2, retry_delay_seconds=[2, 5],
+      retry_condition_fn=_retry_on_io)
+def finalize(session_key: str, actor: str) -> dict[str, Any]:
+    """Write outcome.json (and the audit report once complete) and publish the step table."""
+    settings = get_settings()
+    with session_scope(engine_for(settings.database_url)) as db:
+        outcome = outcome_mod.finalize(db, session_key, actor=actor, settings=settings)
+    rows = [f"| {s['title']} | {msg('status.' + s['status'])} | {s['finished'] or ''} | {s['message'] or ''} |"
+            for s in outcome["steps"]]
+    create_markdown_artifact(
+        key=f"outcome-{session_key}",
+        markdown="\n".join([f"## {outcome['session']['title']}", "", "| 步骤 | 状态 | 完成时间 | 说明 |",
+                            "| --- | --- | --- | --- |", *rows, "",
+                            f"文件 {len(outcome['documents'])} 个，日历 {len(outcome['calendars'])} 个。"]),
+        description=f"{outcome['session']['title']}：{outcome['session']['state']}",
+    )
+    return {"state": outcome["session"]["state"], "waiting_for": outcome["session"]["waiting_for"]}

@@ -1,0 +1,387 @@
+"""A realistic, synthetic document context: 青山镇 of 云溪县, 18th term, 3rd session.
+
+``sample_context()`` returns the COMMON context every document template receives (see
+docs/templates.md); ``extras_for(name, ctx)`` returns the step extras of one template, and
+``context_for(name)`` merges the two. Names and phone numbers are invented.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+# (code, name, gender, group, constituency, occupation)
+_ROSTER = [
+    ("QS001", "王建华", "男", "第一代表小组", "第一选区", "青山镇人民代表大会主席"),
+    ("QS002", "李秀英", "女", "第一代表小组", "第一选区", "青山村党支部书记、村民委员会主任"),
+    ("QS003", "张卫东", "男", "第一代表小组", "第二选区", "云溪县青山茶叶专业合作社理事长"),
+    ("QS004", "刘芳", "女", "第一代表小组", "第二选区", "青山镇中心小学教师"),
+    ("QS005", "陈国强", "男", "第一代表小组", "第三选区", "青山镇卫生院院长"),
+    ("QS006", "杨丽萍", "女", "第二代表小组", "第四选区", "溪口村村民委员会委员"),
+    ("QS007", "赵德明", "男", "第二代表小组", "第四选区", "云溪县德明竹木制品有限公司总经理"),
+    ("QS008", "黄敏", "女", "第二代表小组", "第五选区", "青山镇人民政府农业农村办公室主任"),
+    ("QS009", "周建国", "男", "第二代表小组", "第五选区", "青山镇人民政府镇长"),
+    ("QS010", "吴晓燕", "女", "第二代表小组", "第六选区", "石门村党支部书记"),
+]
+
+
+def _deputies() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "name": name,
+            "gender": gender,
+            "group": group,
+            "constituency": constituency,
+            "phone": f"138000000{i:02d}",
+            "occupation": occupation,
+        }
+        for i, (code, name, gender, group, constituency, occupation) in enumerate(_ROSTER, start=1)
+    ]
+
+
+def sample_context() -> dict[str, Any]:
+    """The common context of 青山镇第十八届人民代表大会第三次会议 (10 deputies in 2 groups)."""
+    deputies = _deputies()
+    by_code = {d["code"]: d for d in deputies}
+    group_names = list(dict.fromkeys(d["group"] for d in deputies))
+    reports = [
+        {
+            "key": "government-work",
+            "kind": "government_work",
+            "title": "青山镇人民政府工作报告",
+            "reporter": "周建国",
+            "reporter_title": "镇长",
+            "resolution": "关于青山镇人民政府工作报告的决议",
+            "deliberation": [
+                "建议加快农村生活污水治理进度，明确各村完成时限。",
+                "建议加大对茶叶、竹木等特色产业的扶持力度，拓宽农产品销售渠道。",
+                "建议进一步改善中心小学周边交通安全设施。",
+            ],
+        },
+        {
+            "key": "budget",
+            "kind": "budget",
+            "title": "青山镇2026年财政预算执行情况和2027年财政预算（草案）的报告",
+            "reporter": "孙丽华",
+            "reporter_title": "副镇长",
+            "resolution": "关于青山镇2026年财政预算执行情况和2027年财政预算的决议",
+            "deliberation": ["建议严格控制一般性支出，加大民生领域投入。"],
+        },
+        {
+            "key": "presidium-work",
+            "kind": "presidium",
+            "title": "青山镇人民代表大会主席团工作报告",
+            "reporter": "王建华",
+            "reporter_title": "镇人大主席",
+            "resolution": "关于青山镇人民代表大会主席团工作报告的决议",
+            "deliberation": [],
+        },
+        {
+            "key": "suggestions",
+            "kind": "suggestions",
+            "title": "关于青山镇第十八届人民代表大会第二次会议代表建议办理情况的报告",
+            "reporter": "黄敏",
+            "reporter_title": "镇人民政府农业农村办公室主任",
+            "resolution": None,
+            "deliberation": [],
+        },
+    ]
+    elections = [
+        {
+            "key": "vice-chair",
+            "office": "vice_chair",
+            "title": "青山镇人民代表大会副主席",
+            "kind": "by_election",
+            "kind_cn": "补选",
+            "seats": 1,
+            "extra_candidates": 1,
+            "nominated_by_cn": "大会主席团",
+            "candidates": [  # 姓氏笔画: 刘 (6) before 陈 (7)
+                {"name": "刘芳", "gender": "女", "born": "1985-03", "title": "青山镇中心小学教师"},
+                {"name": "陈国强", "gender": "男", "born": "1979-11", "title": "青山镇卫生院院长"},
+            ],
+        },
+        {
+            "key": "deputy-head",
+            "office": "deputy_head",
+            "title": "青山镇人民政府副镇长",
+            "kind": "by_election",
+            "kind_cn": "补选",
+            "seats": 1,
+            "extra_candidates": 0,
+            "nominated_by_cn": "大会主席团",
+            "candidates": [
+                {"name": "黄敏", "gender": "女", "born": "1983-07", "title": "青山镇人民政府农业农村办公室主任"},
+            ],
+        },
+    ]
+    return {
+        "township": {
+            "code": "qingshan",
+            "name": "青山镇",
+            "county": "云溪县",
+            "party_committee": "中共青山镇委员会",
+            "presidium_name": "青山镇人民代表大会主席团",
+            "government_name": "青山镇人民政府",
+            "doc_prefix": "青人",
+        },
+        "term": {"ordinal": 18, "start_year": 2021},
+        "session": {
+            "key": "qingshan-18-3",
+            "title": "青山镇第十八届人民代表大会第三次会议",
+            "kind": "regular",
+            "kind_cn": "例会",
+            "ordinal": 3,
+            "venue": "青山镇人民政府三楼大会议室",
+            "plan_date": date(2026, 12, 1),
+            "notice_date": date(2026, 12, 8),
+            "materials_date": date(2026, 12, 18),
+            "opening_date": date(2026, 12, 22),
+            "closing_date": date(2026, 12, 23),
+            "year": 2026,
+            "days": 2,
+            "checkin": {"date": date(2026, 12, 21), "time": "14:00", "place": "青山镇人民政府一楼大厅"},
+            "presidium_meeting": {"date": date(2026, 12, 4), "time": "09:00", "place": "镇人大主席团办公室"},
+        },
+        "profile": {"name": "zhejiang", "title": "浙江省乡镇人民代表大会工作条例", "notice_days": 7, "materials_days": 1},
+        "deputies": deputies,
+        "deputy_count": len(deputies),
+        "groups": [{"name": g, "deputies": [d for d in deputies if d["group"] == g]} for g in group_names],
+        "presidium": [by_code[c] for c in ("QS001", "QS002", "QS005", "QS007", "QS009")],
+        "officers": [
+            {"name": "周建国", "title": "镇长"},
+            {"name": "孙丽华", "title": "副镇长"},
+            {"name": "王建华", "title": "镇人大主席"},
+        ],
+        "reports": reports,
+        "elections": elections,
+        "motions": [
+            {
+                "title": "关于加快青山老街老旧小区改造的议案",
+                "sponsors": [by_code[c] for c in ("QS003", "QS004", "QS005", "QS006", "QS007")],
+            }
+        ],
+        "schedule": [
+            {"key": "preparatory", "kind": "preparatory", "date": date(2026, 12, 22), "start": "08:30",
+             "end": "09:00", "title": "预备会议", "place": "三楼大会议室"},
+            {"key": "plenary-1", "kind": "plenary", "date": date(2026, 12, 22), "start": "09:00",
+             "end": "11:30", "title": "第一次全体会议", "place": "三楼大会议室"},
+            {"key": "groups-1", "kind": "group", "date": date(2026, 12, 22), "start": "14:30",
+             "end": "17:30", "title": "分组审议", "place": "各代表小组会议室"},
+            {"key": "plenary-2", "kind": "plenary", "date": date(2026, 12, 23), "start": "09:00",
+             "end": "11:30", "title": "第二次全体会议", "place": "三楼大会议室"},
+        ],
+        "agenda": [
+            {"number": 1, "title": "听取和审议青山镇人民政府工作报告"},
+            {"number": 2, "title": "审查和批准青山镇2026年财政预算执行情况和2027年财政预算"},
+            {"number": 3, "title": "听取和审议青山镇人民代表大会主席团工作报告"},
+            {"number": 4, "title": "听取关于代表建议办理情况的报告"},
+            {"number": 5, "title": "补选青山镇人民代表大会副主席"},
+            {"number": 6, "title": "补选青山镇人民政府副镇长"},
+        ],
+        "materials": [
+            "青山镇人民政府工作报告（征求意见稿）",
+            "青山镇2026年财政预算执行情况和2027年财政预算（草案）的报告",
+            "青山镇人民代表大会主席团工作报告（征求意见稿）",
+            "会议议程（草案）和日程",
+            "补选办法（草案）",
+            "代表须知",
+        ],
+        "doc_number": "青人〔2026〕3号",
+        "sign_date": date(2026, 12, 8),
+        "signer": "青山镇人民代表大会主席团",
+    }
+
+
+# --- Step extras ---------------------------------------------------------------------------
+
+def vote(key: str, subject: str, yes: int, no: int = 0, abstain: int = 0, total: int = 10) -> dict[str, Any]:
+    """A vote tally V; passes with more than half of ALL deputies."""
+    required = total // 2 + 1
+    return {"key": key, "subject": subject, "yes": yes, "no": no, "abstain": abstain, "total": total,
+            "required": required, "passed": yes >= required}
+
+
+def election_round(ctx: dict[str, Any], election_key: str) -> dict[str, Any]:
+    """The counted first round RD of an election in the sample (9 of 10 deputies present)."""
+    election = next(e for e in ctx["elections"] if e["key"] == election_key)
+    total = ctx["deputy_count"]
+    required = total // 2 + 1
+    votes_for = {"刘芳": 6, "陈国强": 2, "黄敏": 8}
+    votes = []
+    for c in election["candidates"]:
+        n = votes_for[c["name"]]
+        elected = n >= required
+        reason = (f"得票{n}，超过全体代表{total}名的半数" if elected else f"得票{n}，未超过全体代表的半数")
+        votes.append({"name": c["name"], "votes": n, "elected": elected, "reason": reason})
+    return {
+        "number": 1,
+        "kind": "formal",
+        "kind_cn": "正式选举",
+        "ballots_issued": 9,
+        "ballots_returned": 9,
+        "ballots_void": 0,
+        "ballots_valid": 9,
+        "valid": True,
+        "votes": votes,
+        "write_ins": [{"name": "张卫东", "votes": 1}] if election_key == "vice-chair" else [],
+        "elected": [v["name"] for v in votes if v["elected"]],
+        "required": required,
+        "total": total,
+    }
+
+
+def _attendance(ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    status = {"QS006": "leave"}
+    cn = {"present": "出席", "leave": "请假", "absent": "缺席"}
+    return [
+        {"deputy": d, "status": status.get(d["code"], "present"), "status_cn": cn[status.get(d["code"], "present")],
+         "leave_approved": d["code"] == "QS006"}
+        for d in ctx["deputies"]
+    ]
+
+
+def attendance_summary() -> dict[str, int]:
+    return {"total": 10, "present": 9, "leave": 1, "absent": 0}
+
+
+def session_votes(ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    """All votes of the session: presidium list, agenda, election measures, one per resolution."""
+    votes = [
+        vote("presidium-list", "主席团成员名单（草案）", 9),
+        vote("agenda", "会议议程（草案）", 9),
+        vote("election-measures", "青山镇第十八届人民代表大会第三次会议补选办法（草案）", 9),
+    ]
+    for r in ctx["reports"]:
+        if r["resolution"]:
+            votes.append(vote(f"resolution-{r['key']}", f"{r['resolution']}（草案）", 8, 0, 1))
+    return votes
+
+
+def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
+    """The step extras a template needs on top of the common context."""
+    vice = ctx["elections"][0]
+    vice_round = election_round(ctx, "vice-chair")
+    votes = session_votes(ctx)
+    by_key = {v["key"]: v for v in votes}
+    total = ctx["deputy_count"]
+    extras: dict[str, dict[str, Any]] = {
+        "plan.md.j2": {},
+        "party_request.md.j2": {},
+        "party_reply.md.j2": {
+            "approval": {"decision": "approved", "decision_cn": "同意", "approver": "中共青山镇委员会书记 郑立新",
+                         "comments": "请严格按照法定程序组织好补选工作。", "decided_on": date(2026, 12, 3)},
+        },
+        "presidium_decision.md.j2": {
+            "decision": {"meeting_date": date(2026, 12, 4), "time": "09:00", "place": "镇人大主席团办公室",
+                         "members": ctx["presidium"]},
+        },
+        "notice.md.j2": {"deputy": ctx["deputies"][3], "contact": {"name": "徐静", "phone": "0571-88000000"}},
+        "attendance_register.md.j2": {
+            "attendance": _attendance(ctx),
+            "quorum": {"total": total, "present": 9, "leave": 1, "absent": 0, "required": 7, "met": True,
+                       "citation": "local-organic-law-2022.md 第十四条"},
+        },
+        "preparatory_agenda.md.j2": {},
+        "preparatory_script.md.j2": {
+            "votes": {"presidium-list": by_key["presidium-list"], "agenda": by_key["agenda"]},
+            "attendance_summary": attendance_summary(),
+        },
+        "agenda.md.j2": {},
+        "schedule.md.j2": {},
+        "deliberation.md.j2": {"report": ctx["reports"][0]},
+        "election_measures.md.j2": {"election": vice, "total": total, "required": total // 2 + 1},
+        "ballot.md.j2": {
+            "election": vice,
+            "round": {"number": 1, "kind": "formal", "kind_cn": "正式选举",
+                      "candidates": [c["name"] for c in vice["candidates"]]},
+        },
+        "count_report.md.j2": {"election": vice, "round": vice_round},
+        "election_announcement.md.j2": {
+            "election": vice,
+            "elected": [{"name": v["name"], "votes": v["votes"]} for v in vice_round["votes"] if v["elected"]],
+            "round": vice_round,
+        },
+        "vote_results.md.j2": {"votes": votes},
+        "plenary_script.md.j2": {
+            "votes": votes,
+            "elections": [
+                {**e, "rounds": [election_round(ctx, e["key"])], "elected": election_round(ctx, e["key"])["elected"]}
+                for e in ctx["elections"]
+            ],
+            "attendance_summary": attendance_summary(),
+        },
+        "resolution.md.j2": {
+            "resolution": {"key": "resolution-government-work", "title": ctx["reports"][0]["resolution"],
+                           "report": ctx["reports"][0], "vote": by_key["resolution-government-work"],
+                           "adopted_on": date(2026, 12, 23)},
+        },
+        "announcement.md.j2": {
+            "resolutions": [{"title": r["resolution"], "vote": by_key[f"resolution-{r['key']}"]}
+                            for r in ctx["reports"] if r["resolution"]],
+            "elected": [{"office_title": "青山镇人民代表大会副主席", "name": "刘芳"},
+                        {"office_title": "青山镇人民政府副镇长", "name": "黄敏"}],
+        },
+        "handover_letter.md.j2": {
+            "office": "青山镇村镇建设办公室",
+            "handover_date": date(2027, 1, 5),
+            "suggestions": [
+                {"code": "J001", "title": "关于修缮溪口村至石门村村道的建议", "category": "城乡建设",
+                 "proposers": [ctx["deputies"][5], ctx["deputies"][9]], "complex": False,
+                 "due_date": date(2027, 4, 5),
+                 "text": "溪口村至石门村村道建成已逾十年，路面破损严重，雨天积水，群众出行不便。建议将该路段纳入2027年农村公路提升改造计划，尽快修缮。"},
+                {"code": "J004", "title": "关于推进青山老街雨污分流改造的建议", "category": "城乡建设",
+                 "proposers": [ctx["deputies"][2]], "complex": True, "due_date": date(2027, 7, 5),
+                 "text": "青山老街雨污合流，汛期污水外溢。建议制定分期改造计划，争取上级专项资金支持。"},
+            ],
+            "reply_months": {"normal": 3, "complex": 6},
+            "citation": "deputies-law-2025.md 第五十二条",
+        },
+        "audit_report.md.j2": {
+            "steps": [
+                {"step": "plan", "title": "会议方案", "status_cn": "已完成", "started": "2026-12-01T01:00:00+00:00",
+                 "finished": "2026-12-01T01:00:02+00:00", "actor": "人大办 徐静",
+                 "documents": [{"path": "plan/plan.docx", "sha256": "9f2c" + "0" * 60}], "message": ""},
+                {"step": "party-approval", "title": "党委审批", "status_cn": "已完成",
+                 "started": "2026-12-01T01:00:03+00:00", "finished": "2026-12-03T07:30:00+00:00",
+                 "actor": "郑立新", "documents": [{"path": "plan/party_request.docx", "sha256": "a1b2" + "0" * 60},
+                                               {"path": "plan/party_reply.docx", "sha256": "c3d4" + "0" * 60}],
+                 "message": ""},
+                {"step": "notices", "title": "会议通知", "status_cn": "等待", "started": "2026-12-08T00:30:00+00:00",
+                 "finished": "", "actor": "人大办 徐静", "documents": [], "message": "等待送达回执"},
+            ],
+        },
+    }
+    return extras[template_name]
+
+
+TEMPLATE_NAMES = [
+    "plan.md.j2",
+    "party_request.md.j2",
+    "party_reply.md.j2",
+    "presidium_decision.md.j2",
+    "notice.md.j2",
+    "attendance_register.md.j2",
+    "preparatory_agenda.md.j2",
+    "preparatory_script.md.j2",
+    "agenda.md.j2",
+    "schedule.md.j2",
+    "deliberation.md.j2",
+    "election_measures.md.j2",
+    "ballot.md.j2",
+    "count_report.md.j2",
+    "election_announcement.md.j2",
+    "vote_results.md.j2",
+    "plenary_script.md.j2",
+    "resolution.md.j2",
+    "announcement.md.j2",
+    "handover_letter.md.j2",
+    "audit_report.md.j2",
+]
+
+
+def context_for(template_name: str) -> dict[str, Any]:
+    """Common context plus the extras of one template."""
+    ctx = sample_context()
+    return {**ctx, **extras_for(template_name, ctx)}
