@@ -29,8 +29,8 @@ from congress.settings import REPO_ROOT, Settings, get_settings
 
 app = typer.Typer(help="Township congress session orchestrator (乡镇人民代表大会会议流程).", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INPUT, EXIT_WAITING, EXIT_BLOCKED = 1, 3, 4
 STATUS_STYLE = {"done": "green", "waiting": "yellow", "blocked": "red", "failed": "red", "running": "cyan",
@@ -83,7 +83,9 @@ def _record_inputs(
                                           approver=agree_resolutions, comments="",
                                           decided_on=decided_on or session.opening_date, actor=actor)
             if tallies:
-                ops.record_tallies(db, session, load_tallies(tallies), actor=actor)
+                recorded = ops.record_tallies(db, session, load_tallies(tallies), actor=actor)
+                for warning in recorded["warnings"]:
+                    err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
             return session.key
     except (InputError, LookupError) as exc:
         _fail(exc)

@@ -378,10 +378,9 @@ def load_session_file(path: Path) -> SessionSpec:
         "start_year": out.get(data, "term", "start_year", kind=int, default=2000),
     }
     officers = []
-    for i, officer in enumerate(out.get(data, "officers", kind=list, required=False, default=[])):
-        officers.append({"name": out.get(officer, "name", default=""), "title": out.get(officer, "title", default="")})
-        if not officers[-1]["name"]:
-            out.add(msg("input.required"), "officers", i, "name")
+    for i, _ in enumerate(out.get(data, "officers", kind=list, required=False, default=[])):
+        officers.append({"name": out.get(data, "officers", i, "name", default=""),
+                         "title": out.get(data, "officers", i, "title", default="")})
 
     s = ("session",)
     session = {
@@ -407,19 +406,19 @@ def load_session_file(path: Path) -> SessionSpec:
     seen_keys: set[str] = set()
     for i, raw in enumerate(out.get(data, *s, "schedule", kind=list, default=[])):
         p = (*s, "schedule", i)
+        day_field = "day" if isinstance(raw, dict) and "day" in raw else "date"
         sitting = SittingSpec(
-            key=_code(out, raw, "key") if isinstance(raw, dict) else "",
-            kind=_choice(out, raw, ("preparatory", "plenary", "group"), "kind", default="plenary"),
-            day=out.get(raw, "day" if isinstance(raw, dict) and "day" in raw else "date", kind=date),
-            start=_time(out, raw, "start"), end=_time(out, raw, "end"),
-            title=out.get(raw, "title", default=""), place=out.get(raw, "place", default=session["venue"]),
+            key=_code(out, data, *p, "key"),
+            kind=_choice(out, data, ("preparatory", "plenary", "group"), *p, "kind", default="plenary"),
+            day=out.get(data, *p, day_field, kind=date),
+            start=_time(out, data, *p, "start"), end=_time(out, data, *p, "end"),
+            title=out.get(data, *p, "title", default=""),
+            place=out.get(data, *p, "place", required=False, default=session["venue"]),
         )
         if sitting.key in seen_keys:
             out.add(msg("input.duplicate_key", key=sitting.key), *p, "key")
         seen_keys.add(sitting.key)
         sittings.append(sitting)
-    # getters above recorded problems against the item's own dict; re-anchor them to the file
-    _reanchor(out, lines, (*s, "schedule"))
 
     roster_path = path.parent / str(out.get(data, "roster", default="roster.csv"))
     roster: Roster | None = None
@@ -541,14 +540,6 @@ def load_session_file(path: Path) -> SessionSpec:
         session=session, sittings=sittings, reports=reports, elections=elections, motions=motions,
         suggestions=suggestions, roster=roster, profile=profile, warnings=warnings,
     )
-
-
-def _reanchor(out: _Collector, lines: _Lines, prefix: tuple[Any, ...]) -> None:
-    """Problems found inside a list item were recorded without the item's path; give them its line."""
-    for index, problem in enumerate(out.problems):
-        if problem.line is None and problem.field and not problem.field.startswith(prefix[0]):
-            out.problems[index] = Problem(problem.file, problem.problem, lines(*prefix),
-                                          ".".join(map(str, prefix)) + "." + problem.field)
 
 
 def _duplicates(out: _Collector, keys: list[str], *path: Any) -> None:

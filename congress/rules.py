@@ -197,6 +197,7 @@ class RoundOutcome:
     reasons: dict[str, str]
     required: int
     check: Check
+    listed: list[str] = field(default_factory=list)  # preliminary: names placed on the formal list
 
 
 def count_round(
@@ -217,29 +218,18 @@ def count_round(
     ranked = sorted(votes.items(), key=lambda kv: (-kv[1], list(votes).index(kv[0])))
     reasons: dict[str, str] = {}
     if kind == "preliminary":
-        for position, (name, n) in enumerate(ranked, start=1):
-            listed = "列为正式候选人" if position <= seats else "未列为正式候选人"
-            reasons[name] = msg("rule.elected.reason_preliminary", votes=n, listed=listed)
-        top = [name for name, _ in ranked[:seats]]
-        cut_ties = _ties_at_cut(ranked, seats)
-        return RoundOutcome(top if not cut_ties else [], cut_ties, seats, 0, reasons, required,
-                            _check(profile, "elected", True, ""))
+        # seats here are the places on the formal list; nobody is elected by a preliminary vote
+        listed, tied = _split_at_cut(ranked, seats)
+        for name, n in ranked:
+            state = "列为正式候选人" if name in listed else ("票数相等，须再次投票" if name in tied else "未列为正式候选人")
+            reasons[name] = msg("rule.elected.reason_preliminary", votes=n, listed=state)
+        return RoundOutcome([], tied, seats - len(listed) if tied else 0, 0, reasons, required,
+                            _check(profile, "elected", not tied, ""), listed=listed)
     passing = ranked if kind == "revote" else [(n, v) for n, v in ranked if v >= required]
     for name, n in ranked:
         if (name, n) not in passing:
             reasons[name] = msg("rule.elected.reason_short", votes=n, total=total, required=required)
-    if len(passing) <= seats and kind != "revote":
-        elected = [name for name, _ in passing]
-        tied: list[str] = []
-    else:
-        cutoff = passing[seats - 1][1] if len(passing) >= seats else -1
-        above = [name for name, v in passing if v > cutoff]
-        at = [name for name, v in passing if v == cutoff]
-        remaining = seats - len(above)
-        if len(at) <= remaining:
-            elected, tied = above + at, []
-        else:
-            elected, tied = above, at
+    elected, tied = _split_at_cut(passing, seats)
     reason_key = "rule.elected.reason_revote" if kind == "revote" else "rule.elected.reason_won"
     for name, n in passing:
         if name in elected:
@@ -260,13 +250,16 @@ def count_round(
     return RoundOutcome(elected, tied, tied_seats, unfilled, reasons, required, check)
 
 
-def _ties_at_cut(ranked: Sequence[tuple[str, int]], seats: int) -> list[str]:
+def _split_at_cut(ranked: Sequence[tuple[str, int]], seats: int) -> tuple[list[str], list[str]]:
+    """The names that take the seats, and those tied at the cut-off (who must vote again)."""
     if len(ranked) <= seats:
-        return []
+        return [name for name, _ in ranked], []
     cutoff = ranked[seats - 1][1]
-    if ranked[seats][1] != cutoff:
-        return []
-    return [name for name, v in ranked if v == cutoff]
+    above = [name for name, v in ranked if v > cutoff]
+    at = [name for name, v in ranked if v == cutoff]
+    if len(above) + len(at) <= seats:
+        return above + at, []
+    return above, at
 
 
 # --- periods (民法典 第二百零一至二百零三条) -------------------------------------------------

@@ -21,7 +21,6 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the durable state: SQLite file (default) or postgresql+psycopg://…",
     )
     output_dir: Path = Field(Path("output"), description="Folder under which each session's outputs are written")
-    config_dir: Path = Field(REPO_ROOT / "config", description="Folder holding profiles/ and sample/")
     templates_dir: Path = Field(REPO_ROOT / "templates", description="Folder holding the Jinja2 templates")
     calendar_host: str = Field(
         "congress.local", description="Domain part of calendar UIDs; keep it stable once deputies subscribe"

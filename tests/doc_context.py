@@ -112,7 +112,12 @@ def sample_context() -> dict[str, Any]:
             "extra_candidates": 0,
             "nominated_by_cn": "大会主席团",
             "candidates": [
-                {"name": "黄敏", "gender": "女", "born": "1983-07", "title": "青山镇人民政府农业农村办公室主任"},
+                {
+                    "name": "黄敏",
+                    "gender": "女",
+                    "born": "1983-07",
+                    "title": "青山镇人民政府农业农村办公室主任",
+                },
             ],
         },
     ]
@@ -144,7 +149,12 @@ def sample_context() -> dict[str, Any]:
             "checkin": {"date": date(2026, 12, 21), "time": "14:00", "place": "青山镇人民政府一楼大厅"},
             "presidium_meeting": {"date": date(2026, 12, 4), "time": "09:00", "place": "镇人大主席团办公室"},
         },
-        "profile": {"name": "zhejiang", "title": "浙江省乡镇人民代表大会工作条例", "notice_days": 7, "materials_days": 1},
+        "profile": {
+            "name": "zhejiang",
+            "title": "浙江省乡镇人民代表大会工作条例",
+            "notice_days": 7,
+            "materials_days": 1,
+        },
         "deputies": deputies,
         "deputy_count": len(deputies),
         "groups": [{"name": g, "deputies": [d for d in deputies if d["group"] == g]} for g in group_names],
@@ -163,14 +173,42 @@ def sample_context() -> dict[str, Any]:
             }
         ],
         "schedule": [
-            {"key": "preparatory", "kind": "preparatory", "date": date(2026, 12, 22), "start": "08:30",
-             "end": "09:00", "title": "预备会议", "place": "三楼大会议室"},
-            {"key": "plenary-1", "kind": "plenary", "date": date(2026, 12, 22), "start": "09:00",
-             "end": "11:30", "title": "第一次全体会议", "place": "三楼大会议室"},
-            {"key": "groups-1", "kind": "group", "date": date(2026, 12, 22), "start": "14:30",
-             "end": "17:30", "title": "分组审议", "place": "各代表小组会议室"},
-            {"key": "plenary-2", "kind": "plenary", "date": date(2026, 12, 23), "start": "09:00",
-             "end": "11:30", "title": "第二次全体会议", "place": "三楼大会议室"},
+            {
+                "key": "preparatory",
+                "kind": "preparatory",
+                "date": date(2026, 12, 22),
+                "start": "08:30",
+                "end": "09:00",
+                "title": "预备会议",
+                "place": "三楼大会议室",
+            },
+            {
+                "key": "plenary-1",
+                "kind": "plenary",
+                "date": date(2026, 12, 22),
+                "start": "09:00",
+                "end": "11:30",
+                "title": "第一次全体会议",
+                "place": "三楼大会议室",
+            },
+            {
+                "key": "groups-1",
+                "kind": "group",
+                "date": date(2026, 12, 22),
+                "start": "14:30",
+                "end": "17:30",
+                "title": "分组审议",
+                "place": "各代表小组会议室",
+            },
+            {
+                "key": "plenary-2",
+                "kind": "plenary",
+                "date": date(2026, 12, 23),
+                "start": "09:00",
+                "end": "11:30",
+                "title": "第二次全体会议",
+                "place": "三楼大会议室",
+            },
         ],
         "agenda": [
             {"number": 1, "title": "听取和审议青山镇人民政府工作报告"},
@@ -196,11 +234,20 @@ def sample_context() -> dict[str, Any]:
 
 # --- Step extras ---------------------------------------------------------------------------
 
+
 def vote(key: str, subject: str, yes: int, no: int = 0, abstain: int = 0, total: int = 10) -> dict[str, Any]:
     """A vote tally V; passes with more than half of ALL deputies."""
     required = total // 2 + 1
-    return {"key": key, "subject": subject, "yes": yes, "no": no, "abstain": abstain, "total": total,
-            "required": required, "passed": yes >= required}
+    return {
+        "key": key,
+        "subject": subject,
+        "yes": yes,
+        "no": no,
+        "abstain": abstain,
+        "total": total,
+        "required": required,
+        "passed": yes >= required,
+    }
 
 
 def election_round(ctx: dict[str, Any], election_key: str) -> dict[str, Any]:
@@ -213,7 +260,7 @@ def election_round(ctx: dict[str, Any], election_key: str) -> dict[str, Any]:
     for c in election["candidates"]:
         n = votes_for[c["name"]]
         elected = n >= required
-        reason = (f"得票{n}，超过全体代表{total}名的半数" if elected else f"得票{n}，未超过全体代表的半数")
+        reason = f"得票{n}，超过全体代表{total}名的半数" if elected else f"得票{n}，未超过全体代表的半数"
         votes.append({"name": c["name"], "votes": n, "elected": elected, "reason": reason})
     return {
         "number": 1,
@@ -236,8 +283,12 @@ def _attendance(ctx: dict[str, Any]) -> list[dict[str, Any]]:
     status = {"QS006": "leave"}
     cn = {"present": "出席", "leave": "请假", "absent": "缺席"}
     return [
-        {"deputy": d, "status": status.get(d["code"], "present"), "status_cn": cn[status.get(d["code"], "present")],
-         "leave_approved": d["code"] == "QS006"}
+        {
+            "deputy": d,
+            "status": status.get(d["code"], "present"),
+            "status_cn": cn[status.get(d["code"], "present")],
+            "leave_approved": d["code"] == "QS006",
+        }
         for d in ctx["deputies"]
     ]
 
@@ -270,18 +321,34 @@ def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "plan.md.j2": {},
         "party_request.md.j2": {},
         "party_reply.md.j2": {
-            "approval": {"decision": "approved", "decision_cn": "同意", "approver": "中共青山镇委员会书记 郑立新",
-                         "comments": "请严格按照法定程序组织好补选工作。", "decided_on": date(2026, 12, 3)},
+            "approval": {
+                "decision": "approved",
+                "decision_cn": "同意",
+                "approver": "中共青山镇委员会书记 郑立新",
+                "comments": "请严格按照法定程序组织好补选工作。",
+                "decided_on": date(2026, 12, 3),
+            },
         },
         "presidium_decision.md.j2": {
-            "decision": {"meeting_date": date(2026, 12, 4), "time": "09:00", "place": "镇人大主席团办公室",
-                         "members": ctx["presidium"]},
+            "decision": {
+                "meeting_date": date(2026, 12, 4),
+                "time": "09:00",
+                "place": "镇人大主席团办公室",
+                "members": ctx["presidium"],
+            },
         },
         "notice.md.j2": {"deputy": ctx["deputies"][3], "contact": {"name": "徐静", "phone": "0571-88000000"}},
         "attendance_register.md.j2": {
             "attendance": _attendance(ctx),
-            "quorum": {"total": total, "present": 9, "leave": 1, "absent": 0, "required": 7, "met": True,
-                       "citation": "local-organic-law-2022.md 第十四条"},
+            "quorum": {
+                "total": total,
+                "present": 9,
+                "leave": 1,
+                "absent": 0,
+                "required": 7,
+                "met": True,
+                "citation": "local-organic-law-2022.md 第十四条",
+            },
         },
         "preparatory_agenda.md.j2": {},
         "preparatory_script.md.j2": {
@@ -294,62 +361,115 @@ def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
         "election_measures.md.j2": {"election": vice, "total": total, "required": total // 2 + 1},
         "ballot.md.j2": {
             "election": vice,
-            "round": {"number": 1, "kind": "formal", "kind_cn": "正式选举",
-                      "candidates": [c["name"] for c in vice["candidates"]]},
+            "round": {
+                "number": 1,
+                "kind": "formal",
+                "kind_cn": "正式选举",
+                "candidates": [c["name"] for c in vice["candidates"]],
+            },
         },
         "count_report.md.j2": {"election": vice, "round": vice_round},
         "election_announcement.md.j2": {
             "election": vice,
-            "elected": [{"name": v["name"], "votes": v["votes"]} for v in vice_round["votes"] if v["elected"]],
+            "elected": [
+                {"name": v["name"], "votes": v["votes"]} for v in vice_round["votes"] if v["elected"]
+            ],
             "round": vice_round,
         },
         "vote_results.md.j2": {"votes": votes},
         "plenary_script.md.j2": {
             "votes": votes,
             "elections": [
-                {**e, "rounds": [election_round(ctx, e["key"])], "elected": election_round(ctx, e["key"])["elected"]}
+                {
+                    **e,
+                    "rounds": [election_round(ctx, e["key"])],
+                    "elected": election_round(ctx, e["key"])["elected"],
+                }
                 for e in ctx["elections"]
             ],
             "attendance_summary": attendance_summary(),
         },
         "resolution.md.j2": {
-            "resolution": {"key": "resolution-government-work", "title": ctx["reports"][0]["resolution"],
-                           "report": ctx["reports"][0], "vote": by_key["resolution-government-work"],
-                           "adopted_on": date(2026, 12, 23)},
+            "resolution": {
+                "key": "resolution-government-work",
+                "title": ctx["reports"][0]["resolution"],
+                "report": ctx["reports"][0],
+                "vote": by_key["resolution-government-work"],
+                "adopted_on": date(2026, 12, 23),
+            },
         },
         "announcement.md.j2": {
-            "resolutions": [{"title": r["resolution"], "vote": by_key[f"resolution-{r['key']}"]}
-                            for r in ctx["reports"] if r["resolution"]],
-            "elected": [{"office_title": "青山镇人民代表大会副主席", "name": "刘芳"},
-                        {"office_title": "青山镇人民政府副镇长", "name": "黄敏"}],
+            "resolutions": [
+                {"title": r["resolution"], "vote": by_key[f"resolution-{r['key']}"]}
+                for r in ctx["reports"]
+                if r["resolution"]
+            ],
+            "elected": [
+                {"office_title": "青山镇人民代表大会副主席", "name": "刘芳"},
+                {"office_title": "青山镇人民政府副镇长", "name": "黄敏"},
+            ],
         },
         "handover_letter.md.j2": {
             "office": "青山镇村镇建设办公室",
             "handover_date": date(2027, 1, 5),
             "suggestions": [
-                {"code": "J001", "title": "关于修缮溪口村至石门村村道的建议", "category": "城乡建设",
-                 "proposers": [ctx["deputies"][5], ctx["deputies"][9]], "complex": False,
-                 "due_date": date(2027, 4, 5),
-                 "text": "溪口村至石门村村道建成已逾十年，路面破损严重，雨天积水，群众出行不便。建议将该路段纳入2027年农村公路提升改造计划，尽快修缮。"},
-                {"code": "J004", "title": "关于推进青山老街雨污分流改造的建议", "category": "城乡建设",
-                 "proposers": [ctx["deputies"][2]], "complex": True, "due_date": date(2027, 7, 5),
-                 "text": "青山老街雨污合流，汛期污水外溢。建议制定分期改造计划，争取上级专项资金支持。"},
+                {
+                    "code": "J001",
+                    "title": "关于修缮溪口村至石门村村道的建议",
+                    "category": "城乡建设",
+                    "proposers": [ctx["deputies"][5], ctx["deputies"][9]],
+                    "complex": False,
+                    "due_date": date(2027, 4, 5),
+                    "text": "溪口村至石门村村道建成已逾十年，路面破损严重，雨天积水，群众出行不便。建议将该路段纳入2027年农村公路提升改造计划，尽快修缮。",
+                },
+                {
+                    "code": "J004",
+                    "title": "关于推进青山老街雨污分流改造的建议",
+                    "category": "城乡建设",
+                    "proposers": [ctx["deputies"][2]],
+                    "complex": True,
+                    "due_date": date(2027, 7, 5),
+                    "text": "青山老街雨污合流，汛期污水外溢。建议制定分期改造计划，争取上级专项资金支持。",
+                },
             ],
             "reply_months": {"normal": 3, "complex": 6},
             "citation": "deputies-law-2025.md 第五十二条",
         },
         "audit_report.md.j2": {
             "steps": [
-                {"step": "plan", "title": "会议方案", "status_cn": "已完成", "started": "2026-12-01T01:00:00+00:00",
-                 "finished": "2026-12-01T01:00:02+00:00", "actor": "人大办 徐静",
-                 "documents": [{"path": "plan/plan.docx", "sha256": "9f2c" + "0" * 60}], "message": ""},
-                {"step": "party-approval", "title": "党委审批", "status_cn": "已完成",
-                 "started": "2026-12-01T01:00:03+00:00", "finished": "2026-12-03T07:30:00+00:00",
-                 "actor": "郑立新", "documents": [{"path": "plan/party_request.docx", "sha256": "a1b2" + "0" * 60},
-                                               {"path": "plan/party_reply.docx", "sha256": "c3d4" + "0" * 60}],
-                 "message": ""},
-                {"step": "notices", "title": "会议通知", "status_cn": "等待", "started": "2026-12-08T00:30:00+00:00",
-                 "finished": "", "actor": "人大办 徐静", "documents": [], "message": "等待送达回执"},
+                {
+                    "step": "plan",
+                    "title": "会议方案",
+                    "status_cn": "已完成",
+                    "started": "2026-12-01T01:00:00+00:00",
+                    "finished": "2026-12-01T01:00:02+00:00",
+                    "actor": "人大办 徐静",
+                    "documents": [{"path": "plan/plan.docx", "sha256": "9f2c" + "0" * 60}],
+                    "message": "",
+                },
+                {
+                    "step": "party-approval",
+                    "title": "党委审批",
+                    "status_cn": "已完成",
+                    "started": "2026-12-01T01:00:03+00:00",
+                    "finished": "2026-12-03T07:30:00+00:00",
+                    "actor": "郑立新",
+                    "documents": [
+                        {"path": "plan/party_request.docx", "sha256": "a1b2" + "0" * 60},
+                        {"path": "plan/party_reply.docx", "sha256": "c3d4" + "0" * 60},
+                    ],
+                    "message": "",
+                },
+                {
+                    "step": "notices",
+                    "title": "会议通知",
+                    "status_cn": "等待",
+                    "started": "2026-12-08T00:30:00+00:00",
+                    "finished": "",
+                    "actor": "人大办 徐静",
+                    "documents": [],
+                    "message": "等待送达回执",
+                },
             ],
         },
     }

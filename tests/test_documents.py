@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import jinja2
@@ -33,7 +35,7 @@ from congress.documents.builder import (
 )
 from tests.doc_context import TEMPLATE_NAMES, context_for, sample_context
 
-CREATED = datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)
+CREATED = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates" / "documents"
 
 
@@ -43,13 +45,16 @@ def env() -> jinja2.Environment:
 
 
 def _build(env: jinja2.Environment, name: str, path: Path, context: dict | None = None) -> str:
-    return build_document(env, name, context or context_for(name), path, title=name, author="青山镇人大办",
-                          created=CREATED)
+    return build_document(
+        env, name, context or context_for(name), path, title=name, author="青山镇人大办", created=CREATED
+    )
 
 
 def _alignment(paragraph):
     """Alignment as Word shows it: direct formatting first, then the paragraph style."""
-    return paragraph.alignment if paragraph.alignment is not None else paragraph.style.paragraph_format.alignment
+    return (
+        paragraph.alignment if paragraph.alignment is not None else paragraph.style.paragraph_format.alignment
+    )
 
 
 def _style_east_asia_font(paragraph) -> str | None:
@@ -66,6 +71,7 @@ def notice_docx(env, tmp_path_factory):
 
 # --- Templates ------------------------------------------------------------------------------
 
+
 def test_every_document_kind_has_a_template():
     assert sorted(p.name for p in TEMPLATES_DIR.glob("*.md.j2")) == sorted(TEMPLATE_NAMES)
 
@@ -81,19 +87,28 @@ def test_every_template_renders_with_the_sample_context(env, name):
     assert "".join(p.text for p in doc.paragraphs)
 
 
-@pytest.mark.parametrize("kind, kind_cn, ordinal", [("extraordinary", "临时会议", 4), ("first_of_term", "第一次会议", 1)])
+@pytest.mark.parametrize(
+    "kind, kind_cn, ordinal", [("extraordinary", "临时会议", 4), ("first_of_term", "第一次会议", 1)]
+)
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_templates_render_for_other_session_kinds(env, name, kind, kind_cn, ordinal):
     context = context_for(name)
-    context["session"] = {**context["session"], "kind": kind, "kind_cn": kind_cn, "ordinal": ordinal,
-                          "title": f"青山镇第十八届人民代表大会第{cn_num(ordinal)}次会议"}
+    context["session"] = {
+        **context["session"],
+        "kind": kind,
+        "kind_cn": kind_cn,
+        "ordinal": ordinal,
+        "title": f"青山镇第十八届人民代表大会第{cn_num(ordinal)}次会议",
+    }
     assert "None" not in render_text(env, name, context)
 
 
 def test_templates_without_elections_motions_or_plenaries(env):
     for name in TEMPLATE_NAMES:
         context = context_for(name)
-        context.update(elections=[], motions=[], schedule=[s for s in context["schedule"] if s["kind"] != "plenary"])
+        context.update(
+            elections=[], motions=[], schedule=[s for s in context["schedule"] if s["kind"] != "plenary"]
+        )
         text = render_text(env, name, context)
         assert "None" not in text, name
 
@@ -112,8 +127,12 @@ def test_notice_is_addressed_to_the_deputy_with_group_checkin_and_materials(env)
 
 def test_a_returned_request_is_recorded_as_returned(env):
     context = context_for("party_reply.md.j2")
-    context["approval"] = {**context["approval"], "decision": "returned", "decision_cn": "退回修改",
-                           "comments": "议程中增加听取镇政府关于垃圾分类工作的专项报告。"}
+    context["approval"] = {
+        **context["approval"],
+        "decision": "returned",
+        "decision_cn": "退回修改",
+        "comments": "议程中增加听取镇政府关于垃圾分类工作的专项报告。",
+    }
     text = render_text(env, "party_reply.md.j2", context)
     assert "退回修改" in text and "垃圾分类" in text and "同意于" not in text
 
@@ -127,7 +146,9 @@ def test_election_measures_cite_the_articles_and_the_majority(env):
     assert "就票数相等的候选人再次投票" in text
     assert "^^ （草案）" in text
     context = {**context_for("election_measures.md.j2"), "adopted_on": date(2026, 12, 23)}
-    assert "（2026年12月23日青山镇第十八届人民代表大会第三次会议通过）" in render_text(env, "election_measures.md.j2", context)
+    assert "（2026年12月23日青山镇第十八届人民代表大会第三次会议通过）" in render_text(
+        env, "election_measures.md.j2", context
+    )
 
 
 def test_ballot_prints_seats_candidates_and_a_write_in_row(env):
@@ -139,6 +160,17 @@ def test_ballot_prints_seats_candidates_and_a_write_in_row(env):
     assert text.count("| 另选他人：") == 1
     context["round"] = {**context["round"], "kind_cn": "再次投票", "seats": 2}
     assert render_text(env, "ballot.md.j2", context).count("| 另选他人：") == 2
+
+
+def test_count_report_for_invalid_and_preliminary_rounds(env):
+    context = context_for("count_report.md.j2")
+    context["round"] = {**context["round"], "ballots_returned": 10, "valid": False, "elected": []}
+    text = render_text(env, "count_report.md.j2", context)
+    assert "本次选举无效" in text and "当选为" not in text
+    context = context_for("count_report.md.j2")
+    context["round"] = {**context["round"], "kind": "preliminary", "kind_cn": "预选", "elected": []}
+    text = render_text(env, "count_report.md.j2", context)
+    assert "确定正式候选人名单" in text and "当选" not in text
 
 
 def test_plenary_script_reads_like_a_moderator_script(env):
@@ -157,14 +189,55 @@ def test_resolution_states_its_adoption(env):
 
 def test_missing_variable_fails_loudly(env):
     context = sample_context()  # no `deputy`
-    with pytest.raises(jinja2.UndefinedError):
+    with pytest.raises(jinja2.UndefinedError, match=r"notice\.md\.j2 line \d+: 'deputy' is undefined"):
         render_text(env, "notice.md.j2", context)
+
+
+def test_docs_describe_every_template_and_filter(env):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "templates.md").read_text(encoding="utf-8")
+    for name in TEMPLATE_NAMES:
+        assert f"`{name}`" in docs, name
+    for name in ("cn_date", "cn_date_range", "cn_weekday", "cn_time", "cn_datetime", "cn_num", "cite"):
+        assert name in env.filters and f"`{name}" in docs, name
+
+
+def test_output_does_not_depend_on_the_process(tmp_path):
+    # A fresh interpreter with another hash seed must produce the same bytes as this one.
+    script = (
+        "import sys; from datetime import datetime, timezone; from pathlib import Path;"
+        "from congress.documents.builder import template_environment, build_document;"
+        "from tests.doc_context import context_for;"
+        "print(build_document(template_environment(), 'schedule.md.j2', context_for('schedule.md.j2'),"
+        " Path(sys.argv[1]), title='schedule.md.j2', author='a', created=datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)))"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    env_vars = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(repo)}
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "child.docx")],
+        cwd=repo,
+        env=env_vars,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    here = build_document(
+        template_environment(),
+        "schedule.md.j2",
+        context_for("schedule.md.j2"),
+        tmp_path / "parent.docx",
+        title="schedule.md.j2",
+        author="a",
+        created=CREATED,
+    )
+    assert out == here
 
 
 def test_override_folder_wins_over_repo_templates(tmp_path):
     override = tmp_path / "township-templates"
     override.mkdir()
-    (override / "notice.md.j2").write_text("# 青山镇专用通知\n<< {{ deputy.name }}代表：\n请准时参会。\n", encoding="utf-8")
+    (override / "notice.md.j2").write_text(
+        "# 青山镇专用通知\n<< {{ deputy.name }}代表：\n请准时参会。\n", encoding="utf-8"
+    )
     env = template_environment(override_dir=override)
     context = context_for("notice.md.j2")
     assert render_text(env, "notice.md.j2", context).startswith("# 青山镇专用通知\n<< 刘芳代表：")
@@ -183,11 +256,29 @@ def test_templates_root_is_a_parameter_and_a_missing_override_is_an_error(tmp_pa
 
 # --- Filters --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n, expected", [
-    (0, "零"), (1, "一"), (3, "三"), (10, "十"), (11, "十一"), (18, "十八"), (20, "二十"), (21, "二十一"),
-    (100, "一百"), (105, "一百零五"), (110, "一百一十"), (1010, "一千零一十"), (2026, "二千零二十六"),
-    (10000, "一万"), (100000, "十万"), (10010, "一万零一十"), (120000, "十二万"),
-])
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (0, "零"),
+        (1, "一"),
+        (3, "三"),
+        (10, "十"),
+        (11, "十一"),
+        (18, "十八"),
+        (20, "二十"),
+        (21, "二十一"),
+        (100, "一百"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1010, "一千零一十"),
+        (2026, "二千零二十六"),
+        (10000, "一万"),
+        (100000, "十万"),
+        (10010, "一万零一十"),
+        (120000, "十二万"),
+    ],
+)
 def test_cn_num(n, expected):
     assert cn_num(n) == expected
 
@@ -206,19 +297,33 @@ def test_date_filters():
 
 
 def test_cite_prints_statute_titles():
-    assert cite("local-organic-law-2022.md 第十四条") == "《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》第十四条"
+    assert (
+        cite("local-organic-law-2022.md 第十四条")
+        == "《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》第十四条"
+    )
     assert cite("unknown.md 第一条") == "unknown.md 第一条"
 
 
 # --- Markup ---------------------------------------------------------------------------------
+
 
 def test_markup_blocks():
     blocks = parse_markup(
         "# 标题\n## 一、总体要求\n### （一）时间\n^^ （草案）\n>> 落款\n<< 各位代表：\n\n正文\n"
         "\\# 不是标题\n===\n| 序号 | 姓名 |\n| :-: | :-- |\n| 1 | 王建华 \\| 李秀英 |\n| 2 |\n"
     )
-    assert [b.kind for b in blocks] == ["title", "h1", "h2", "center", "right", "flush", "body", "body",
-                                        "page_break", "table"]
+    assert [b.kind for b in blocks] == [
+        "title",
+        "h1",
+        "h2",
+        "center",
+        "right",
+        "flush",
+        "body",
+        "body",
+        "page_break",
+        "table",
+    ]
     assert blocks[7].text == "# 不是标题"
     table = blocks[-1]
     assert table.rows == [["序号", "姓名"], ["1", "王建华 | 李秀英"], ["2"]]
@@ -231,11 +336,14 @@ def test_full_width_spaces_are_kept():
 
 
 def test_page_break_starts_the_next_paragraph_on_a_new_page():
-    doc = Document(io.BytesIO(markup_to_docx("# 甲\n正文\n===\n# 乙\n", title="t", author="a", created=CREATED)))
+    doc = Document(
+        io.BytesIO(markup_to_docx("# 甲\n正文\n===\n# 乙\n", title="t", author="a", created=CREATED))
+    )
     assert [p.paragraph_format.page_break_before for p in doc.paragraphs] == [None, None, True]
 
 
 # --- Layout ---------------------------------------------------------------------------------
+
 
 def _close(a: int, b: int) -> bool:
     return abs(a - b) <= Mm(0.1)  # the .docx stores twips
@@ -293,7 +401,14 @@ def test_schedule_table_has_borders_and_a_repeating_header(env, tmp_path):
     assert [c.text for c in table.rows[0].cells] == ["日期", "时间", "会议", "主要内容", "地点"]
     assert len(table.rows) == 2 + len(sample_context()["schedule"])  # header, check-in, sittings
     borders = table._tbl.tblPr.find(qn("w:tblBorders"))
-    assert {child.tag.split("}")[1] for child in borders} == {"top", "left", "bottom", "right", "insideH", "insideV"}
+    assert {child.tag.split("}")[1] for child in borders} == {
+        "top",
+        "left",
+        "bottom",
+        "right",
+        "insideH",
+        "insideV",
+    }
     assert table.rows[0]._tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
 
 
@@ -301,11 +416,12 @@ def test_core_properties_come_from_the_arguments(notice_docx):
     props = notice_docx.core_properties
     assert props.title == "notice.md.j2"
     assert props.author == props.last_modified_by == "青山镇人大办"
-    assert props.created == props.modified == datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)
+    assert props.created == props.modified == datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
     assert props.revision == 1
 
 
 # --- Determinism and files ------------------------------------------------------------------
+
 
 def test_same_inputs_give_the_same_bytes(env, tmp_path):
     first = _build(env, "notice.md.j2", tmp_path / "a.docx")

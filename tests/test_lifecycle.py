@@ -259,3 +259,47 @@ def test_outcome_json_schema(db: Session, load_sample, settings) -> None:  # typ
     assert any(d["path"].startswith("audit/") for d in outcome["documents"])
     assert all(len(d["sha256"]) == 64 for d in outcome["documents"] + outcome["calendars"])
     assert build_outcome(db, session)["audit_events"] >= 2 * len(STEPS)
+
+
+def test_general_vice_chair_with_too_many_candidates_goes_through_preliminary(  # type: ignore[no-untyped-def]
+        db: Session, settings, tmp_path) -> None:
+    """LOL 第二十七条: more nominees than the measures' 差额 → a preliminary vote fixes the formal list."""
+    import shutil
+
+    from congress.inputs import load_session_file
+
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLE, folder)
+    text = (folder / "session.yaml").read_text(encoding="utf-8").replace("kind: by_election", "kind: general")
+    text = text.replace("      - {name: 刘志强,", "      - {name: 丁燕, gender: 女, born: 1985-01, title: 教师}\n"
+                        "      - {name: 何振东, gender: 男, born: 1978-03, title: 医生}\n      - {name: 刘志强,")
+    (folder / "session.yaml").write_text(text, encoding="utf-8")
+    spec = load_session_file(folder / "session.yaml")
+    assert spec.elections[0].preliminary is True
+    session, _ = ops.load_session(db, spec=spec, actor="test", output_root=settings.output_dir)
+
+    sample = (SAMPLE / "tallies.yaml").read_text(encoding="utf-8").split("elections:")[0]
+    ballots = "ballots_issued: 56, ballots_returned: 56, ballots_void: 0"
+    prelim = tmp_path / "prelim.yaml"
+    prelim.write_text(sample + "elections:\n  vice-chair:\n    rounds:\n"
+                      f"      - {{kind: preliminary, {ballots}, votes: {{陈晓梅: 30, 刘志强: 14, 丁燕: 8, 何振东: 4}}}}\n",
+                      encoding="utf-8")
+    give_all_inputs(db, session, tallies=prelim)
+    assert advance(db, settings)[-1] == ("votes_elections", "waiting")
+    assert "正式选举" in session.state_message
+    election = db.scalar(select(Election).where(Election.session_id == session.id))
+    assert election.rounds[0].elected == [] and election.elected == []
+
+    formal = tmp_path / "formal.yaml"
+    formal.write_text(prelim.read_text(encoding="utf-8")
+                      + f"      - {{kind: formal, {ballots}, votes: {{陈晓梅: 40, 刘志强: 15}}}}\n", encoding="utf-8")
+    ops.record_tallies(db, session, load_tallies(formal), actor="staff")
+    assert advance(db, settings)[-1] == ("followup", "done")
+    election = db.scalar(select(Election).where(Election.session_id == session.id))
+    assert election.elected == ["陈晓梅"] and election.status == "decided"
+    # the ballots list the formal candidates in 姓氏笔画 order: 刘 (6 strokes) before 陈 (7)
+    ballot = Path(session.output_dir) / "08-votes-elections" / "选票-vice-chair-第2轮.docx"
+    from docx import Document as Docx
+
+    text = "\n".join(cell.text for table in Docx(str(ballot)).tables for row in table.rows for cell in row.cells)
+    assert text.index("刘志强") < text.index("陈晓梅")

@@ -252,7 +252,8 @@ KEY_PREFIXES = ("rule", "input", "cli", "step", "status", "gate", "decision")
 def used_message_keys() -> set[str]:
     """Literal keys passed to msg("…"), plus key-like string literals assigned and passed on later."""
     call = re.compile(r"""\bmsg\(\s*(["'])([^"'{}]+)\1""")
-    literal = re.compile(r"""["']((?:%s)\.[a-z_]+(?:\.[a-z_]+)*)["']""" % "|".join(KEY_PREFIXES))
+    prefixes = "|".join(KEY_PREFIXES)
+    literal = re.compile(r"""["']((?:""" + prefixes + r""")\.[a-z_]+(?:\.[a-z_]+)*)["']""")
     keys: set[str] = set()
     for path in SOURCES:
         text = path.read_text(encoding="utf-8")

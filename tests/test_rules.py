@@ -477,11 +477,6 @@ def test_count_round_preliminary_tie_at_cut_lol_27():
     assert out.elected == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.count_round(kind='preliminary') returns the top `seats` names in RoundOutcome.elected "
-           "although its docstring says a preliminary round elects nobody (steps.decide_election has to blank it)",
-)
 def test_count_round_preliminary_elects_nobody_lol_27():
     out = rules.count_round(NATIONAL, subject="副镇长", kind="preliminary", total=60, seats=3,
                             votes={"甲": 50, "乙": 45, "丙": 40, "丁": 30})
@@ -579,3 +574,13 @@ def test_rest_day_warnings():
     assert len(warnings) == 2
     assert "开会日期" in warnings[0] and "2026-10-01" in warnings[0]
     assert "通知日期" in warnings[1] and "2027-01-05" in warnings[1] and "尚未收录" in warnings[1]
+
+
+def test_preliminary_lists_formal_candidates_and_reports_ties_lol_27():
+    """A preliminary vote fills the formal list by votes; a tie at the last place is re-voted, those above stay listed."""
+    out = rules.count_round(NATIONAL, subject="副镇长", kind="preliminary", total=60, seats=3,
+                            votes={"甲": 50, "乙": 45, "丙": 40, "丁": 30})
+    assert out.listed == ["甲", "乙", "丙"] and out.tied == []
+    tie = rules.count_round(NATIONAL, subject="副镇长", kind="preliminary", total=60, seats=3,
+                            votes={"甲": 50, "乙": 45, "丙": 30, "丁": 30})
+    assert tie.listed == ["甲", "乙"] and tie.tied == ["丙", "丁"] and tie.tied_seats == 1

@@ -7,7 +7,7 @@ documented in ``docs/templates.md``:
     # 标题              title, centred            ## 一、…    heading level 1 (黑体)
     ### （一）…         heading level 2 (楷体)      ^^ 文字     centred line
     >> 文字             right-aligned line          << 文字     left-aligned line, no indent
-    | a | b |           table row (first row is the header; an optional ``| :-- | :-: |`` row aligns columns)
+    | a | b |           table row (first row is the header; an optional ``| :-- | :-: |`` row aligns and sizes columns)
     ===                 page break                  \\文字       body paragraph taken literally
     anything else       body paragraph with a two-character first-line indent; blank lines are ignored
 
@@ -86,8 +86,15 @@ STYLES = {
 
 # The python-docx default template carries ~160 styles; these are the ones a document needs.
 _KEPT_STYLE_IDS = {
-    "Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid",
-    "Header", "HeaderChar", "Footer", "FooterChar",
+    "Normal",
+    "DefaultParagraphFont",
+    "TableNormal",
+    "NoList",
+    "TableGrid",
+    "Header",
+    "HeaderChar",
+    "Footer",
+    "FooterChar",
 }
 
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
@@ -97,6 +104,7 @@ _CHINA = timezone(timedelta(hours=8))  # no daylight saving in China, so a fixed
 
 # --- Markup ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Block:
     """One unit of parsed markup: a paragraph of some kind, a table, or a page break."""
@@ -105,10 +113,18 @@ class Block:
     text: str = ""
     rows: list[list[str]] = field(default_factory=list)
     align: list[str] = field(default_factory=list)  # per table column: left | center | right
-    widths: list[int] = field(default_factory=list)  # per table column: relative width, from the separator row
+    # Per table column: relative width, from the separator row.
+    widths: list[int] = field(default_factory=list)
 
 
-_PREFIXES = (("### ", "h2"), ("## ", "h1"), ("# ", "title"), ("^^", "center"), (">>", "right"), ("<<", "flush"))
+_PREFIXES = (
+    ("### ", "h2"),
+    ("## ", "h1"),
+    ("# ", "title"),
+    ("^^", "center"),
+    (">>", "right"),
+    ("<<", "flush"),
+)
 _ALIGN_CELL = re.compile(r"^:?-+:?$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -126,7 +142,12 @@ def parse_markup(text: str) -> list[Block]:
             if table is None:
                 table = Block("table")
                 blocks.append(table)
-            if len(table.rows) == 1 and not table.align and cells and all(_ALIGN_CELL.match(c) for c in cells):
+            if (
+                len(table.rows) == 1
+                and not table.align
+                and cells
+                and all(_ALIGN_CELL.match(c) for c in cells)
+            ):
                 table.align = [_cell_alignment(c) for c in cells]
                 table.widths = [len(c) for c in cells]
             else:
@@ -147,7 +168,7 @@ def parse_markup(text: str) -> list[Block]:
 def _paragraph_block(line: str) -> Block:
     for prefix, kind in _PREFIXES:
         if line.startswith(prefix) or line == prefix.strip():
-            return Block(kind, line[len(prefix):].strip(" \t"))
+            return Block(kind, line[len(prefix) :].strip(" \t"))
     return Block("body", line)
 
 
@@ -167,6 +188,7 @@ def _cell_alignment(cell: str) -> str:
 
 
 # --- docx ----------------------------------------------------------------------------------
+
 
 def _rpr(font: str, half_points: int) -> str:
     return (
@@ -197,7 +219,9 @@ def _style_xml(
         ppr.append(f'<w:spacing w:before="0" w:after="0" w:line="{line}" w:lineRule="exact"/>')
     ind = []
     if first_line_chars:
-        ind.append(f'w:firstLineChars="{first_line_chars * 100}" w:firstLine="{first_line_chars * CHAR_TWIPS}"')
+        ind.append(
+            f'w:firstLineChars="{first_line_chars * 100}" w:firstLine="{first_line_chars * CHAR_TWIPS}"'
+        )
     if right_chars:
         ind.append(f'w:rightChars="{right_chars * 100}" w:right="{right_chars * CHAR_TWIPS}"')
     if ind:
@@ -221,28 +245,56 @@ def _install_styles(doc: Any) -> None:
     # Document defaults: explicit faces instead of theme fonts (a theme attribute would win over
     # the face name), Chinese language for line breaking, no paragraph spacing.
     defaults = styles.find(qn("w:docDefaults"))
-    defaults.getparent().replace(defaults, parse_xml(
-        f'<w:docDefaults {nsdecls("w")}><w:rPrDefault>'
-        f'<w:rPr><w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" w:cs="{BODY_FONT}"/>'
-        f'<w:sz w:val="{BODY_HALF_POINTS}"/><w:szCs w:val="{BODY_HALF_POINTS}"/>'
-        '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
-        '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
-        "</w:docDefaults>"
-    ))
+    defaults.getparent().replace(
+        defaults,
+        parse_xml(
+            f"<w:docDefaults {nsdecls('w')}><w:rPrDefault>"
+            f'<w:rPr><w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" w:cs="{BODY_FONT}"/>'
+            f'<w:sz w:val="{BODY_HALF_POINTS}"/><w:szCs w:val="{BODY_HALF_POINTS}"/>'
+            '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
+            '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+            "</w:docDefaults>"
+        ),
+    )
     body = {"font": BODY_FONT, "half_points": BODY_HALF_POINTS}
     for xml in (
         _style_xml("body", **body, jc="both", first_line_chars=2),
         _style_xml("flush", **body, jc="both", next_key="body"),
         _style_xml("center", **body, jc="center", next_key="body"),
         _style_xml("right", **body, jc="right", right_chars=RIGHT_INDENT_CHARS),
-        _style_xml("title", font=TITLE_FONT, half_points=TITLE_HALF_POINTS, jc="center", keep_next=True, next_key="body"),
-        _style_xml("h1", font=HEADING1_FONT, half_points=BODY_HALF_POINTS, jc="both", first_line_chars=2,
-                   outline=0, keep_next=True, next_key="body"),
-        _style_xml("h2", font=HEADING2_FONT, half_points=BODY_HALF_POINTS, jc="both", first_line_chars=2,
-                   outline=1, keep_next=True, next_key="body"),
+        _style_xml(
+            "title",
+            font=TITLE_FONT,
+            half_points=TITLE_HALF_POINTS,
+            jc="center",
+            keep_next=True,
+            next_key="body",
+        ),
+        _style_xml(
+            "h1",
+            font=HEADING1_FONT,
+            half_points=BODY_HALF_POINTS,
+            jc="both",
+            first_line_chars=2,
+            outline=0,
+            keep_next=True,
+            next_key="body",
+        ),
+        _style_xml(
+            "h2",
+            font=HEADING2_FONT,
+            half_points=BODY_HALF_POINTS,
+            jc="both",
+            first_line_chars=2,
+            outline=1,
+            keep_next=True,
+            next_key="body",
+        ),
         _style_xml("th", font=TABLE_HEADER_FONT, half_points=TABLE_HALF_POINTS, jc="center", line=None),
         _style_xml("td", font=BODY_FONT, half_points=TABLE_HALF_POINTS, jc="center", line=None),
-        _style_xml("page_number", font=PAGE_NUMBER_FONT, half_points=PAGE_NUMBER_HALF_POINTS, jc="center", line=None),
+        _style_xml(
+            "page_number", font=PAGE_NUMBER_FONT, half_points=PAGE_NUMBER_HALF_POINTS, jc="center", line=None
+        ),
     ):
         styles.append(parse_xml(xml))
 
@@ -259,9 +311,9 @@ def _setup_section(doc: Any) -> None:
     p.style = doc.styles[STYLES["page_number"][1]]
     # "— 1 —": the page number between two em dashes, as GB/T 9704 prints it.
     p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve">— </w:t></w:r>'))
-    p._p.append(parse_xml(
-        f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
-    ))
+    p._p.append(
+        parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+    )
     p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve"> —</w:t></w:r>'))
 
 
@@ -322,7 +374,7 @@ def _paragraph_xml(block: Block, *, prev: str | None, next_: str | None, page_br
     elif block.kind == "right" and prev not in ("right", "title", "center", None):
         ppr.append(f'<w:spacing w:before="{LINE_TWIPS}"/>')
     run = f'<w:r><w:t xml:space="preserve">{escape(block.text)}</w:t></w:r>' if block.text else ""
-    return f'<w:p {nsdecls("w")}><w:pPr>{"".join(ppr)}</w:pPr>{run}</w:p>'
+    return f"<w:p {nsdecls('w')}><w:pPr>{''.join(ppr)}</w:pPr>{run}</w:p>"
 
 
 def _display_width(text: str) -> float:
@@ -403,6 +455,7 @@ def _repack(data: bytes) -> bytes:
 
 # --- Files ---------------------------------------------------------------------------------
 
+
 def write_bytes_atomic(path: Path, data: bytes) -> str:
     """Write data to path via a temporary file and os.replace; return the sha256 hex digest.
 
@@ -432,7 +485,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> str:
 
 # --- Templates -----------------------------------------------------------------------------
 
-def template_environment(*, override_dir: Path | None = None, templates_root: Path | None = None) -> jinja2.Environment:
+
+def template_environment(
+    *, override_dir: Path | None = None, templates_root: Path | None = None
+) -> jinja2.Environment:
     """Jinja2 environment for document templates: override_dir first, then <templates_root>/documents."""
     root = Path(templates_root) if templates_root is not None else DEFAULT_TEMPLATES_ROOT
     loaders: list[jinja2.BaseLoader] = []
@@ -462,7 +518,24 @@ def template_environment(*, override_dir: Path | None = None, templates_root: Pa
 
 def render_text(env: jinja2.Environment, template_name: str, context: Mapping[str, Any]) -> str:
     """Render one template to markup text."""
-    return env.get_template(template_name).render(dict(context))
+    template = env.get_template(template_name)
+    try:
+        return template.render(dict(context))
+    except jinja2.UndefinedError as exc:
+        # Staff edit templates: say which file and line used the missing variable.
+        raise jinja2.UndefinedError(
+            f"{template_name}{_template_line(exc, template.filename)}: {exc.message}"
+        ) from exc
+
+
+def _template_line(exc: BaseException, filename: str | None) -> str:
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:  # jinja2 maps template frames to the template's file and line
+        if filename and tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f" line {line}" if line else ""
 
 
 def build_document(
@@ -521,7 +594,7 @@ def cn_weekday(value: date | datetime | str) -> str:
 
 
 def cn_time(value: str) -> str:
-    """"14:00" → "14时", "08:30" → "8时30分"."""
+    """ "14:00" → "14时", "08:30" → "8时30分"."""
     hours, minutes = (int(part) for part in str(value).split(":")[:2])
     return f"{hours}时" + (f"{minutes}分" if minutes else "")
 
@@ -581,7 +654,8 @@ _CITED_FILE = re.compile(r"([a-z0-9-]+)\.md\s*")
 
 
 def cite(citation: str) -> str:
-    """"local-organic-law-2022.md 第十四条" → "《中华人民共和国地方各级…组织法》第十四条"; unknown files pass through."""
+    """ "local-organic-law-2022.md 第十四条" → "《中华人民共和国地方各级…组织法》第十四条"; unknown files pass through."""
+
     def title(match: re.Match[str]) -> str:
         name = LAW_TITLES.get(match.group(1))
         return f"《{name}》" if name else match.group(0)

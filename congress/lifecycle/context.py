@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from congress.models import CongressSession, Deputy, Election, Officer, Vote
 from congress.profiles import Profile
+from congress.strokes import stroke_key
 
 KIND_CN = {"regular": "例会", "extraordinary": "临时会议", "first_of_term": "第一次会议"}
 ELECTION_KIND_CN = {"general": "选举", "by_election": "补选"}
@@ -52,9 +53,9 @@ def election_dict(e: Election) -> dict[str, Any]:
         "key": e.key, "office": e.office, "title": e.title, "kind": e.kind,
         "kind_cn": ELECTION_KIND_CN[e.kind], "seats": e.seats, "extra_candidates": e.extra_candidates,
         "nominated_by_cn": NOMINATED_CN[e.nominated_by],
-        # 姓氏笔画 ordering needs stroke data; candidates keep the order the presidium listed them
+        # ballots list candidates in 姓氏笔画 order
         "candidates": [{"name": c.name, "gender": c.gender, "born": c.born, "title": c.title}
-                       for c in e.candidates],
+                       for c in sorted(e.candidates, key=lambda c: stroke_key(c.name))],
     }
 
 

@@ -273,8 +273,12 @@ def present_count(db: Session, session: CongressSession) -> int | None:
     return sum(1 for s in rows if s == "present") if rows else None
 
 
-def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, actor: str) -> dict[str, int]:
-    """Vote tallies and election rounds, checked against the roster, attendance and candidates first."""
+def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, actor: str) -> dict[str, Any]:
+    """Vote tallies and election rounds, checked against the roster, attendance and candidates first.
+
+    A round with more ballots returned than issued is recorded (the law makes that election invalid,
+    it does not make the count a typing error) and reported back as a warning with its line.
+    """
     profile = profile_of(session)
     total = len(active_deputies(db, session))
     present = present_count(db, session)
@@ -327,6 +331,13 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
                                                   seats=election.seats), rnd.line, where))
     if problems:
         raise InputError(problems)
+    warnings = [
+        str(Problem(file, rules.ballots_valid(profile, subject=elections[key].title, round_number=rnd.number,
+                                              issued=rnd.ballots_issued, returned=rnd.ballots_returned).message,
+                    rnd.line, f"elections.{key}.rounds.{rnd.number - 1}"))
+        for key, etally in tallies.elections.items() for rnd in etally.rounds
+        if rnd.ballots_returned > rnd.ballots_issued
+    ]
 
     at = now()
     for key, tally in tallies.votes.items():
@@ -357,7 +368,7 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
     db.flush()
     audit(db, actor=actor, action="tallies_recorded", session=session, source=file,
           votes=sorted(tallies.votes), elections=sorted(tallies.elections), rounds=rounds_recorded)
-    return {"votes": len(tallies.votes), "rounds": rounds_recorded}
+    return {"votes": len(tallies.votes), "rounds": rounds_recorded, "warnings": warnings}
 
 
 # --- steps -------------------------------------------------------------------------------

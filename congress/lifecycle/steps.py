@@ -49,6 +49,7 @@ from congress.models import (
 )
 from congress.profiles import Profile
 from congress.settings import Settings
+from congress.strokes import by_strokes
 
 STEPS: tuple[str, ...] = (
     "plan", "party_approval", "presidium_decision", "notices", "checkin_quorum",
@@ -394,37 +395,53 @@ def _round_dict(election: Election, rnd: Any, total: int, required: int) -> dict
                    "reason": rnd.reasons.get(x.name, "")} for x in rnd.counts if not x.write_in],
         "write_ins": [{"name": x.name, "votes": x.votes} for x in rnd.counts if x.write_in],
         "elected": list(rnd.elected), "required": required, "total": total,
-        "candidates": list(rnd.candidates),
+        "candidates": by_strokes(list(rnd.candidates)),
     }
 
 
 def decide_election(c: StepContext, election: Election, total: int) -> Gate | None:
-    """Apply the rules to the recorded rounds in order; the gate still open, or None when decided."""
+    """Apply the rules to the recorded rounds in order; the gate still open, or None when decided.
+
+    A preliminary vote (预选, LOL 第二十七条) first fills the formal list (ties there are re-voted);
+    the formal vote then elects with > 1/2 of all deputies, ties at the cut-off are re-voted and
+    unfilled seats go to another election (LOL 第二十九条).
+    """
     seats_left = election.seats
     elected: list[str] = []
+    places = election.seats + election.extra_candidates
+    listed: list[str] = []
+    phase = "preliminary" if _needs_preliminary(c, election) else "formal"
     gate: Gate | None = None
+    if not election.rounds:
+        first = "gate.preliminary_first" if phase == "preliminary" else None
+        gate = Gate("tallies", msg(first, subject=election.title) if first else
+                    msg("cli.run.waiting", gate=msg("gate.tallies")) + f"（{election.title}）")
     for rnd in election.rounds:
         validity = rules.ballots_valid(c.profile, subject=election.title, round_number=rnd.number,
                                        issued=rnd.ballots_issued, returned=rnd.ballots_returned)
-        rnd.valid, rnd.seats = validity.ok, seats_left
+        rnd.valid, rnd.seats, rnd.elected, rnd.tied, rnd.reasons = validity.ok, seats_left, [], [], {}
         if not validity.ok:
-            rnd.elected, rnd.tied, rnd.reasons = [], [], {}
             gate = Gate("tallies", validity.blocked_message() + "。" + msg("gate.invalid_round", subject=election.title))
             continue
         votes = {x.name: x.votes for x in rnd.counts}
-        kind = rnd.kind
-        seats = election.seats + election.extra_candidates if kind == "preliminary" else seats_left
-        outcome = rules.count_round(c.profile, subject=election.title, kind=kind, total=total, seats=seats,
-                                    votes=votes)
-        rnd.reasons, rnd.tied = outcome.reasons, outcome.tied
-        if kind == "preliminary":
-            rnd.elected = []
+        if phase == "preliminary":
+            if rnd.kind not in ("preliminary", "revote"):
+                gate = Gate("tallies", msg("gate.preliminary_first", subject=election.title))
+                continue
+            rnd.seats = places - len(listed)
+            outcome = rules.count_round(c.profile, subject=election.title, kind="preliminary", total=total,
+                                        seats=rnd.seats, votes=votes)
+            rnd.reasons, rnd.tied = outcome.reasons, outcome.tied
+            listed += outcome.listed
             if outcome.tied:
                 gate = Gate("tallies", msg("gate.revote", subject=election.title))
                 continue
+            phase = "formal"
             gate = Gate("tallies", msg("gate.formal_after_preliminary", subject=election.title))
             continue
-        rnd.elected = outcome.elected
+        outcome = rules.count_round(c.profile, subject=election.title, kind=rnd.kind, total=total,
+                                    seats=seats_left, votes=votes)
+        rnd.reasons, rnd.tied, rnd.elected = outcome.reasons, outcome.tied, outcome.elected
         elected += outcome.elected
         seats_left -= len(outcome.elected)
         if outcome.tied:
@@ -434,12 +451,17 @@ def decide_election(c: StepContext, election: Election, total: int) -> Gate | No
                 "tallies", msg("gate.additional", subject=election.title))
         else:
             gate = None
-    if not election.rounds:
-        gate = Gate("tallies", msg("cli.run.waiting", gate=msg("gate.tallies")) + f"（{election.title}）")
     election.elected = elected
-    election.status = ("pending" if gate else "unfilled" if seats_left else "decided")
+    election.status = "pending" if gate else "unfilled" if seats_left else "decided"
     c.db.flush()
     return gate
+
+
+def _needs_preliminary(c: StepContext, election: Election) -> bool:
+    check = rules.candidate_count(c.profile, subject=election.title, office=election.office, kind=election.kind,
+                                  seats=election.seats, candidates=len(election.candidates),
+                                  extra_candidates=election.extra_candidates)
+    return bool(check.detail.get("preliminary"))
 
 
 def _votes_elections(c: StepContext) -> dict[str, Any]:
