@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -284,6 +285,11 @@ def demo(
                          agree_resolutions="镇党委书记（示例）", decided_on=None)
     _run_flow(settings, key, "demo", verbose)
     _report(settings, key)
+
+
+# Areas add their commands with `register(app)`, one line each.
+for _module in ():
+    import_module(_module).register(app)
 
 
 if __name__ == "__main__":

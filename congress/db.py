@@ -63,7 +63,8 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        # "heads": areas add their tables on branches of their own until merged
+        command.upgrade(cfg, "heads")
 
 
 @contextmanager
