@@ -23,6 +23,8 @@ from congress.db import engine_for, migrate, session_scope
 from congress.errors import InputError
 from congress.inputs import load_attendance, load_session_file, load_tallies
 from congress.lifecycle import operations as ops
+from congress.lifecycle.context import session_title
+from congress.lifecycle.outcome import session_attendance
 from congress.lifecycle.steps import STEPS
 from congress.messages import msg
 from congress.models import Document, StepRun
@@ -94,8 +96,6 @@ def _record_inputs(
 
 
 def _title(session: Any) -> str:
-    from congress.lifecycle.context import session_title
-
     return session_title(session.term.township.name, session.term.ordinal, session.ordinal)
 
 
@@ -238,8 +238,6 @@ def attendance_cmd(session_key: str, file: Path, actor: ActorOpt = "staff") -> N
 
 
 def _attendance_counts(key: str) -> dict[str, int]:
-    from congress.lifecycle.outcome import session_attendance
-
     with session_scope(engine_for(get_settings().database_url)) as db:
         session = ops.get_session(db, key)
         statuses = session_attendance(db, session) if session else []

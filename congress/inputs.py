@@ -206,12 +206,19 @@ def _columns(header: list[str], spec: dict[str, tuple[tuple[str, ...], bool]], o
     return found
 
 
-def load_roster(path: Path) -> Roster:
-    """The deputies of a term from a CSV roster; duplicates and empty required cells are rejected."""
+def _read_csv(path: Path, spec: dict[str, tuple[tuple[str, ...], bool]]
+              ) -> tuple[_Collector, list[tuple[int, dict[str, str]]], dict[str, str], str]:
+    """A CSV's rows with the spec's columns located; a missing required column fails at once."""
     out = _Collector(path)
     records, header, encoding = _csv_rows(path)
-    columns = _columns(header, ROSTER_COLUMNS, out)
+    columns = _columns(header, spec, out)
     out.fail()
+    return out, records, columns, encoding
+
+
+def load_roster(path: Path) -> Roster:
+    """The deputies of a term from a CSV roster; duplicates and empty required cells are rejected."""
+    out, records, columns, encoding = _read_csv(path, ROSTER_COLUMNS)
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
     for line, record in records:
@@ -496,16 +503,19 @@ def load_session_file(path: Path) -> SessionSpec:
     _duplicates(out, [e.key for e in elections], "elections")
 
     motions = []
-    for i, _ in enumerate(out.get(data, "motions", kind=list, required=False, default=[])):
-        p = ("motions", i)
-        sponsors = [str(c) for c in out.get(data, *p, "sponsors", kind=list, default=[])]
-        title = out.get(data, *p, "title", default="")
-        known(sponsors, *p, "sponsors")
-        if profile:
-            check = rules.sponsors_enough(profile, "motion_sponsors", subject=title, count=len(set(sponsors)))
-            if not check.ok:
-                out.add(check.blocked_message(), *p, "sponsors")
-        motions.append({"title": title, "sponsors": sponsors})
+    for section, kind, rule in (("motions", "motion", "motion_sponsors"),
+                                ("inquiries", "inquiry", "inquiry_sponsors")):
+        for i, _ in enumerate(out.get(data, section, kind=list, required=False, default=[])):
+            p = (section, i)
+            sponsors = [str(c) for c in out.get(data, *p, "sponsors", kind=list, default=[])]
+            title = out.get(data, *p, "title", default="")
+            known(sponsors, *p, "sponsors")
+            if profile:
+                check = rules.sponsors_enough(profile, rule, subject=title, count=len(set(sponsors)))
+                if not check.ok:
+                    out.add(check.blocked_message(), *p, "sponsors")
+            target = out.get(data, *p, "target", required=kind == "inquiry", default="")
+            motions.append({"kind": kind, "title": title, "sponsors": sponsors, "target": target})
 
     suggestions = []
     for i, _ in enumerate(out.get(data, "suggestions", kind=list, required=False, default=[])):
@@ -599,10 +609,7 @@ class AttendanceRow:
 
 def load_attendance(path: Path, roster: dict[str, str]) -> list[AttendanceRow]:
     """Attendance of every deputy (roster: code → name); every active deputy exactly once."""
-    out = _Collector(path)
-    records, header, _ = _csv_rows(path)
-    columns = _columns(header, ATTENDANCE_COLUMNS, out)
-    out.fail()
+    out, records, columns, _ = _read_csv(path, ATTENDANCE_COLUMNS)
     rows: list[AttendanceRow] = []
     seen: dict[str, int] = {}
     for line, record in records:

@@ -13,7 +13,6 @@ import yaml
 from congress.settings import REPO_ROOT
 
 PROFILES_DIR = REPO_ROOT / "config" / "profiles"
-LAW_DIR_CANDIDATES = (REPO_ROOT.parent / "shared" / "domain" / "law",)
 
 _CITATION = re.compile(r"^(?P<file>[a-z0-9-]+\.md) (?P<article>第[一二三四五六七八九十百零]+条)$")
 

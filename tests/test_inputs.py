@@ -588,3 +588,21 @@ def test_tallies_bad_round_kind_and_text_count_rejected(tmp_path):
     assert sorted(p.line for p in info.value.problems) == [2, 6]
     text = str(info.value)
     assert "many" in text and "final" in text
+
+
+def test_inquiry_needs_ten_sponsors_lol_24(sample_dir):
+    """LOL 第二十四条: an inquiry needs at least ten deputies jointly; nine are refused with the line."""
+    session = sample_dir / "session.yaml"
+    sponsors = ", ".join(f"QS{i:03d}" for i in range(1, 10))
+    text = session.read_text(encoding="utf-8")
+    session.write_text(text + f"inquiries:\n  - {{title: 关于污水处理的质询案, target: 青山镇人民政府, sponsors: [{sponsors}]}}\n",
+                       encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_session_file(session)
+    problem = only_problem(info.value, session)
+    assert "第二十四条" in problem.problem and "9" in problem.problem
+    assert problem.line == len(text.splitlines()) + 2
+    session.write_text(text + "inquiries:\n  - {title: 关于污水处理的质询案, target: 青山镇人民政府, sponsors: ["
+                       + sponsors + ", QS010]}\n", encoding="utf-8")
+    spec = load_session_file(session)
+    assert [m["kind"] for m in spec.motions] == ["motion", "inquiry"]

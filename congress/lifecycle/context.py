@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -101,7 +100,10 @@ def common_context(db: Session, session: CongressSession, profile: Profile) -> d
         "reports": [report_dict(r) for r in session.reports],
         "elections": [election_dict(e) for e in elections],
         "motions": [{"title": m.title, "sponsors": [deputy_dict(by_code[c]) for c in m.sponsors if c in by_code]}
-                    for m in session.motions],
+                    for m in session.motions if m.kind == "motion"],
+        "inquiries": [{"title": m.title, "target": m.extra.get("target", ""),
+                       "sponsors": [deputy_dict(by_code[c]) for c in m.sponsors if c in by_code]}
+                      for m in session.motions if m.kind == "inquiry"],
         "schedule": [{"key": s.key, "kind": s.kind, "date": s.day, "start": s.start, "end": s.end,
                       "title": s.title, "place": s.place} for s in session.sittings],
         "agenda": [{"number": i + 1, "title": a.title} for i, a in enumerate(session.agenda_items)],
@@ -125,7 +127,3 @@ def report_dict(r: Any) -> dict[str, Any]:
 def doc_number(prefix: str, year: int, serial: int) -> str:
     """发文字号 with 六角括号: 青人〔2026〕3号."""
     return f"{prefix}〔{year}〕{serial}号"
-
-
-def as_date(value: date) -> date:
-    return value

@@ -40,9 +40,6 @@ from congress.models import (
 )
 from congress.profiles import load_profile
 
-# Steps whose completion freezes the plan: after these, a changed session file is refused.
-PLAN_STEPS = ("plan", "party_approval")
-
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -146,9 +143,12 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
     _add_plan(db, session, spec)
     db.flush()
     db.refresh(session)
+    # which rules come from the province profile rather than the national baseline
+    overrides = {key: f"{rule.source_profile}: {rule.citation}" for key, rule in spec.profile.rules.items()
+                 if rule.source_profile != "national"}
     audit(db, actor=actor, action="session_loaded" if existing is None else "session_reloaded", session=session,
           source=display_path(spec.path), sha256=spec.sha256, deputies=len(spec.roster.active),
-          profile=spec.profile.name, warnings=spec.warnings)
+          profile=spec.profile.name, profile_overrides=overrides, warnings=spec.warnings)
     return session, True
 
 
@@ -191,7 +191,8 @@ def _add_plan(db: Session, session: CongressSession, spec: SessionSpec) -> None:
     for i, (title, kind, ref) in enumerate(agenda):
         db.add(AgendaItem(session_id=session.id, position=i, title=title, kind=kind, ref_key=ref))
     for i, m in enumerate(spec.motions):
-        db.add(Motion(session_id=session.id, position=i, title=m["title"], sponsors=m["sponsors"]))
+        db.add(Motion(session_id=session.id, position=i, kind=m["kind"], title=m["title"], sponsors=m["sponsors"],
+                      extra={"target": m["target"]} if m["target"] else {}))
     for i, sg in enumerate(spec.suggestions):
         db.add(Suggestion(session_id=session.id, position=i, code=sg.code, title=sg.title, text=sg.text,
                           proposers=sg.proposers, category=sg.category, office=sg.office, complex=sg.complex))

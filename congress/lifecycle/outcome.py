@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from congress.documents.builder import build_document, template_environment, write_bytes_atomic
+from congress.ical.builder import TZ
 from congress.lifecycle import operations as ops
 from congress.lifecycle.context import common_context, session_title
 from congress.lifecycle.steps import STEPS
 from congress.messages import msg
-from congress.models import AuditEvent, CongressSession, Document, Election, StepRun, Vote
+from congress.models import Attendance, AuditEvent, CongressSession, Document, Election, StepRun, Vote
 from congress.rules import quorum
 from congress.settings import Settings
 
@@ -92,8 +94,7 @@ def build_outcome(db: Session, session: CongressSession) -> dict[str, Any]:
 
 
 def session_attendance(db: Session, session: CongressSession) -> list[str]:
-    from congress.models import Attendance
-
+    """The attendance status of every deputy recorded for the session."""
     return list(db.scalars(select(Attendance.status).where(Attendance.session_id == session.id)))
 
 
@@ -135,10 +136,6 @@ def _audit_report(db: Session, session: CongressSession, settings: Settings) -> 
     env = template_environment(override_dir=Path(township.templates_dir) if township.templates_dir else None,
                                templates_root=settings.templates_dir)
     rel = "audit/步骤完成情况审计报告.docx"
-    from datetime import UTC, datetime, time
-
-    from congress.ical.builder import TZ
-
     finished = max((r.finished_at for r in runs.values() if r.finished_at), default=None)
     created = finished or datetime.combine(session.closing_date, time(18, 0), tzinfo=TZ).astimezone(UTC)
     sha = build_document(env, "audit_report.md.j2", ctx, Path(session.output_dir) / rel,

@@ -101,13 +101,14 @@ class Report(Base):
 
 
 class Motion(Base):
-    """A motion (议案) raised jointly by deputies."""
+    """A motion (议案) or an inquiry (质询案) raised jointly by deputies."""
 
     __tablename__ = "motion"
 
     id: Mapped[intpk]
     session_id: Mapped[int] = mapped_column(ForeignKey("congress_session.id"))
     position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16), default="motion")  # motion | inquiry
     title: Mapped[str] = mapped_column(String(256))
     sponsors: Mapped[list[str]] = mapped_column(JSONType, default=list)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -189,6 +189,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('title', sa.String(length=256), nullable=False),
     sa.Column('sponsors', sa.JSON(), nullable=False),
     sa.Column('extra', sa.JSON(), nullable=False),
