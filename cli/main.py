@@ -286,7 +286,7 @@ def demo(
 
 
 # Areas add their commands with `register(app)`, one line each.
-for _module in ():
+for _module in ("cli.web", "cli.calendar", "cli.followup"):
     import_module(_module).register(app)
 
 

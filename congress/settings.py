@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SECRETS = {"", "changethis", "secret", "changeme"}
 
 
 class Settings(BaseSettings):
@@ -26,12 +28,71 @@ class Settings(BaseSettings):
         "congress.local", description="Domain part of calendar UIDs; keep it stable once deputies subscribe"
     )
 
+    environment: str = Field(
+        "development",
+        description="development | production; outside development the secret key must be set and cookies are Secure",
+    )
+    secret_key: str = Field(
+        "changethis", description="Secret for the dashboard's CSRF tokens; required (32+ characters) outside development"
+    )
+    session_hours: float = Field(8.0, description="Hours a dashboard log-in lasts before it expires", gt=0)
+    upload_dir: Path = Field(
+        Path(".congress/uploads"), description="Where files and forms entered in the dashboard are kept, as entered"
+    )
+
+    render_pdf: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="PDF beside every .docx via LibreOffice headless: on, off, or auto (on when soffice is on PATH)",
+    )
+
+    feed_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of the web process, as deputies' phones reach it; feed URLs start with it",
+    )
+    caldav_url: str | None = Field(
+        None, description="CalDAV server of the township (e.g. https://cal.example.gov.cn/); unset: publish to files",
+    )
+    caldav_user: str = Field("", description="Account on the CalDAV server that owns the deputies' calendars")
+    caldav_password: SecretStr = Field(SecretStr(""), description="Password of that account")
+    publish_dir: Path = Field(
+        Path("output/caldav"), description="Folder the file publisher writes to when no CalDAV server is set",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return value
+
+    @field_validator("feed_base_url", "caldav_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _caldav_account_given(self) -> Settings:
+        if self.caldav_url and not self.caldav_user:
+            raise ValueError("CONGRESS_CALDAV_USER is required when CONGRESS_CALDAV_URL is set")
+        return self
+
+    @field_validator("environment")
+    @classmethod
+    def _known_environment(cls, value: str) -> str:
+        if value not in ("development", "production"):
+            raise ValueError("environment must be development or production")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> Settings:
+        if self.environment != "development" and (self.secret_key in DEFAULT_SECRETS or len(self.secret_key) < 32):
+            raise ValueError(
+                "CONGRESS_SECRET_KEY must be set to a random value of 32+ characters outside development "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from typing import Any
 from prefect import flow
 
 from congress.lifecycle.steps import STEPS
+from tasks.render import render_pdf
 from tasks.steps import finalize, next_step, run_step
 
 
@@ -42,4 +43,10 @@ def advance_session(session_key: str, actor: str = "system") -> dict[str, Any]:
         result = STAGE_FLOWS[step](session_key=session_key, actor=actor)
         if result["status"] not in ("done", "skipped"):
             break
-    return finalize(session_key, actor)
+    # One LibreOffice start for every document this run wrote, then once more for the audit report
+    # finalize writes when the session is complete.
+    render_pdf(session_key, actor)
+    outcome = finalize(session_key, actor)
+    if outcome["state"] == "completed":
+        render_pdf(session_key, actor)
+    return outcome

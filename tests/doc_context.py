@@ -7,6 +7,7 @@ docs/templates.md); ``extras_for(name, ctx)`` returns the step extras of one tem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -312,6 +313,8 @@ def session_votes(ctx: dict[str, Any]) -> list[dict[str, Any]]:
 
 def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
     """The step extras a template needs on top of the common context."""
+    if template_name in EXTRA_TEMPLATES:
+        return EXTRA_TEMPLATES[template_name](ctx)
     vice = ctx["elections"][0]
     vice_round = election_round(ctx, "vice-chair")
     votes = session_votes(ctx)
@@ -330,6 +333,14 @@ def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
             },
         },
         "presidium_decision.md.j2": {
+            "decision": {
+                "meeting_date": date(2026, 12, 4),
+                "time": "09:00",
+                "place": "镇人大主席团办公室",
+                "members": ctx["presidium"],
+            },
+        },
+        "presidium_minutes.md.j2": {
             "decision": {
                 "meeting_date": date(2026, 12, 4),
                 "time": "09:00",
@@ -409,6 +420,17 @@ def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
                 {"office_title": "青山镇人民政府副镇长", "name": "黄敏"},
             ],
         },
+        "communique.md.j2": {
+            "attendance_summary": attendance_summary(),
+            "resolutions": [
+                {"title": r["resolution"], "vote": by_key[f"resolution-{r['key']}"]}
+                for r in ctx["reports"]
+                if r["resolution"]
+            ],
+            "rejected": [],
+            "elected": [{"office_title": "青山镇人民代表大会副主席", "name": "刘芳"}],
+            "suggestion_count": 12,
+        },
         "handover_letter.md.j2": {
             "office": "青山镇村镇建设办公室",
             "handover_date": date(2027, 1, 5),
@@ -476,11 +498,16 @@ def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
     return extras[template_name]
 
 
+# Templates of other areas register the function giving their extras here (it receives the common
+# context), so every test over all templates covers them too: EXTRA_TEMPLATES["x.md.j2"] = x_extras.
+EXTRA_TEMPLATES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
 TEMPLATE_NAMES = [
     "plan.md.j2",
     "party_request.md.j2",
     "party_reply.md.j2",
     "presidium_decision.md.j2",
+    "presidium_minutes.md.j2",
     "notice.md.j2",
     "attendance_register.md.j2",
     "preparatory_agenda.md.j2",
@@ -496,12 +523,143 @@ TEMPLATE_NAMES = [
     "plenary_script.md.j2",
     "resolution.md.j2",
     "announcement.md.j2",
+    "communique.md.j2",
     "handover_letter.md.j2",
     "audit_report.md.j2",
 ]
+
+
+def all_template_names() -> list[str]:
+    """Every template with a sample context: the ones above and those registered in EXTRA_TEMPLATES."""
+    return TEMPLATE_NAMES + [n for n in EXTRA_TEMPLATES if n not in TEMPLATE_NAMES]
 
 
 def context_for(template_name: str) -> dict[str, Any]:
     """Common context plus the extras of one template."""
     ctx = sample_context()
     return {**ctx, **extras_for(template_name, ctx)}
+
+
+# --- Follow-up templates (congress/followup; see docs/followup.md) ---------------------------------
+
+
+def _followup_item(ctx: dict[str, Any], code: str, title: str, office: str, due: date, *, days_left: int = 0,
+                   overdue: int = 0, round_: int = 1, proposers: tuple[int, ...] = (5, 9)) -> dict[str, Any]:
+    return {"kind": "suggestion", "code": code, "title": title, "text": "建议将该路段纳入农村公路提升改造计划。",
+            "category": "城乡建设", "source": "session", "proposers": [ctx["deputies"][i] for i in proposers],
+            "office": office, "round": round_, "handed_over_on": date(2027, 1, 5), "due_date": due,
+            "days_left": days_left, "overdue_days": overdue}
+
+
+def _followup_township(ctx: dict[str, Any], sign_date: date, doc_number: str = "") -> dict[str, Any]:
+    return {"doc_number": doc_number, "sign_date": sign_date, "signer": ctx["township"]["presidium_name"]}
+
+
+def _reminder_letter(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {**_followup_township(ctx, date(2027, 4, 6), "青人督〔2027〕15号"), "office": "青山镇村镇建设办公室",
+            "mode": "remind", "citation": "deputies-law-2025.md 第五十二条",
+            "items": [_followup_item(ctx, "J001", "关于修缮溪口村至石门村村道的建议", "青山镇村镇建设办公室",
+                                     date(2027, 4, 5), days_left=-1, overdue=1),
+                      _followup_item(ctx, "J004", "关于推进青山老街雨污分流改造的建议", "青山镇村镇建设办公室",
+                                     date(2027, 5, 6), days_left=30)]}
+
+
+def _overdue_list(ctx: dict[str, Any]) -> dict[str, Any]:
+    late = _followup_item(ctx, "J001", "关于修缮溪口村至石门村村道的建议", "青山镇村镇建设办公室",
+                          date(2027, 4, 5), overdue=15)
+    other = _followup_item(ctx, "J006", "关于增加农村居家养老服务站点的建议", "青山镇社会事务办公室",
+                           date(2027, 4, 12), overdue=8)
+    return {**_followup_township(ctx, date(2027, 4, 20), "青人督〔2027〕18号"), "escalation_days": 15,
+            "citation": "deputies-law-2025.md 第五十二条", "escalated": [late], "overdue": [late, other]}
+
+
+def _reply(ctx: dict[str, Any]) -> dict[str, Any]:
+    item = _followup_item(ctx, "J001", "关于修缮溪口村至石门村村道的建议", "青山镇村镇建设办公室", date(2027, 4, 5))
+    return {**_followup_township(ctx, date(2027, 3, 20)), "item": item,
+            "reply": {"text": "该路段已列入2027年农村公路提升改造计划。\n预计6月底前完工。", "date": date(2027, 3, 20),
+                      "on_time": True}}
+
+
+def _handling_report(ctx: dict[str, Any]) -> dict[str, Any]:
+    totals = {"total": 12, "handed_over": 12, "replied": 10, "on_time": 9, "rated": 9, "satisfied": 6,
+              "basically": 2, "unsatisfied": 1, "rehandled": 1, "closed": 8, "open": 4, "session": 8, "interim": 4,
+              "on_time_rate": "90.0%", "satisfaction_rate": "88.9%"}
+    row = {"code": "J001", "title": "关于修缮溪口村至石门村村道的建议", "category": "城乡建设",
+           "office": "青山镇村镇建设办公室", "source_cn": "大会期间", "due_date": date(2027, 4, 5),
+           "replied_on": date(2027, 4, 9), "on_time": False, "rounds": 2, "rating_cn": "基本满意",
+           "state_cn": "已办结"}
+    open_row = {**row, "code": "J004", "replied_on": None, "rounds": 1, "rating_cn": "", "state_cn": "办理中"}
+    return {**_followup_township(ctx, date(2027, 6, 20)),
+            "source_session": {"key": "qingshan-18-3", "title": ctx["session"]["title"], "ordinal": 3,
+                               "opening_date": date(2026, 12, 22), "closing_date": date(2026, 12, 23)},
+            "next_session": {"key": "qingshan-18-4", "title": "青山镇第十八届人民代表大会第四次会议", "ordinal": 4,
+                             "opening_date": date(2027, 6, 28), "closing_date": date(2027, 6, 29)},
+            "citation": "deputies-law-2025.md 第五十一条",
+            "figures": {"as_of": date(2027, 6, 20), "totals": totals,
+                        "offices": [{"office": "青山镇村镇建设办公室", **totals}],
+                        "categories": [{"category": "城乡建设", "count": 7}, {"category": "社会事业", "count": 5}],
+                        "suggestions": [row, open_row], "open": [open_row], "late": [row],
+                        "resolution_items": [{"code": "R001", "title": "完成老街雨污分流一期工程",
+                                              "office": "青山镇村镇建设办公室", "resolution": "关于青山镇人民政府工作报告的决议",
+                                              "due_date": date(2027, 6, 1), "replied_on": date(2027, 5, 28),
+                                              "on_time": True, "text": "一期工程已完工。"}]}}
+
+
+def _register(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {**_followup_township(ctx, date(2027, 6, 30)),
+            "register": {"key": "petitions", "title": "来信来访登记簿", "start": date(2027, 1, 1),
+                         "end": date(2027, 6, 30),
+                         "columns": [{"title": "编号", "align": ":--:"}, {"title": "日期", "align": ":----:"},
+                                     {"title": "事由", "align": ":--------"}],
+                         "rows": [["X001", "2027年3月4日", "反映溪口村道路积水 | 要求修缮"]]}}
+
+
+def _duty_record(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {**_followup_township(ctx, date(2027, 6, 30)),
+            "record": {"deputy": ctx["deputies"][2], "start": date(2026, 7, 1), "end": date(2027, 6, 30),
+                       "attendance": [{"session": ctx["session"]["title"], "date": date(2026, 12, 22),
+                                       "status_cn": "缺席"}],
+                       "suggestions": [{"code": "J004", "title": "关于推进青山老街雨污分流改造的建议",
+                                        "office": "青山镇村镇建设办公室", "date": date(2026, 12, 23), "lead": True,
+                                        "rating_cn": "满意", "state_cn": "已办结"}],
+                       "activities": [{"date": date(2027, 3, 18), "kind_cn": "视察", "title": "农村公路建设情况",
+                                       "place": "溪口村", "people": ["张卫东"]}],
+                       "absences": {"count": 2, "sessions": [ctx["session"]["title"], "青山镇第十八届人民代表大会第二次会议"],
+                                    "flagged": True, "limit": 2, "citation": "deputies-law-2025.md 第六十二条"}}}
+
+
+def _meeting(ctx: dict[str, Any], kind: str) -> dict[str, Any]:
+    base = {"code": "ZX2027-1", "date": date(2027, 3, 18), "start": "09:00", "end": "11:30",
+            "place": "镇人大主席团办公室", "notice_date": date(2027, 3, 11), "held": True,
+            "people": ctx["presidium"] or ctx["deputies"][:5]}
+    if kind == "presidium":
+        return {**_followup_township(ctx, date(2027, 3, 11)), "citation": "zhejiang-township-congress-2016.md 第二十四条",
+                "meeting": {**base, "kind": "presidium", "kind_cn": "主席团会议", "title": "主席团会议",
+                            "topics": ["听取代表建议办理情况汇报", "研究第二季度代表活动安排"],
+                            "decisions": ["对逾期未答复的建议开展重点督办"], "recorder": "徐静"}}
+    return {**_followup_township(ctx, date(2027, 3, 11)), "citation": "zhejiang-township-congress-2016.md 第二十四条",
+            "meeting": {**base, "kind": "inspection", "kind_cn": "视察", "title": "农村公路建设情况",
+                        "subject_office": "青山镇村镇建设办公室", "topics": ["农村公路建设情况"],
+                        "findings": ["全镇今年计划改造农村公路12公里，已完成5公里。"],
+                        "opinions": ["加快溪口村至石门村路段施工进度。"]}}
+
+
+def _interim_handover(ctx: dict[str, Any]) -> dict[str, Any]:
+    extras = extras_for("handover_letter.md.j2", ctx)
+    return {**extras, "doc_number": "青人交〔2027〕2号"}
+
+
+EXTRA_TEMPLATES.update({
+    "reminder_letter.md.j2": _reminder_letter,
+    "overdue_list.md.j2": _overdue_list,
+    "reply_letter.md.j2": _reply,
+    "satisfaction_form.md.j2": _reply,
+    "interim_handover_letter.md.j2": _interim_handover,
+    "handling_report.md.j2": _handling_report,
+    "register_table.md.j2": _register,
+    "duty_record.md.j2": _duty_record,
+    "presidium_meeting_notice.md.j2": lambda ctx: _meeting(ctx, "presidium"),
+    "presidium_meeting_record.md.j2": lambda ctx: _meeting(ctx, "presidium"),
+    "supervision_notice.md.j2": lambda ctx: _meeting(ctx, "supervision"),
+    "supervision_record.md.j2": lambda ctx: _meeting(ctx, "supervision"),
+})

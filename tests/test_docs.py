@@ -40,6 +40,8 @@ def test_every_cli_command_is_in_the_readme() -> None:
     for command in app.registered_commands:
         name = command.name or command.callback.__name__  # type: ignore[union-attr]
         assert f"congress {name}" in README, name
+    for group in app.registered_groups:
+        assert f"congress {group.name}" in README, group.name
 
 
 def test_formats_doc_names_every_top_level_key_of_the_sample() -> None:

@@ -5,8 +5,10 @@ fonts, spacing, tables) lives here, so GB/T 9704-2012 fidelity can grow in one p
 documented in ``docs/templates.md``:
 
     # 标题              title, centred            ## 一、…    heading level 1 (黑体)
-    ### （一）…         heading level 2 (楷体)      ^^ 文字     centred line
-    >> 文字             right-aligned line          << 文字     left-aligned line, no indent
+    ### （一）…         heading level 2 (楷体)      #### 1.…    heading level 3 (仿宋)
+    ##### （1）…        heading level 4 (仿宋)      ^^ 文字     centred line
+    >> 文字             right-aligned line (a run ending in a date is a signature block)
+    << 文字             left-aligned line, no indent
     | a | b |           table row (first row is the header; an optional ``| :-- | :-: |`` row aligns and sizes columns)
     ===                 page break                  \\文字       body paragraph taken literally
     anything else       body paragraph with a two-character first-line indent; blank lines are ignored
@@ -38,6 +40,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph
 
 DEFAULT_TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
 
@@ -49,13 +52,16 @@ MARGIN_TOP = Mm(37)
 MARGIN_BOTTOM = Mm(35)
 MARGIN_LEFT = Mm(28)
 MARGIN_RIGHT = Mm(26)
-FOOTER_DISTANCE = Mm(24)  # puts "— 1 —" about 7 mm below the text block
+# The footer line is PAGE_NUMBER_LINE_TWIPS high and its bottom sits FOOTER_DISTANCE above the page
+# edge, which puts the dashes of "— 1 —" 7 mm below the text block, as GB/T 9704 7.5 asks.
+FOOTER_DISTANCE = Mm(25.3)
 TEXT_WIDTH_TWIPS = 8844  # 156 mm: 210 - 28 - 26
 
 BODY_FONT = "仿宋_GB2312"
 TITLE_FONT = "方正小标宋简体"
 HEADING1_FONT = "黑体"
 HEADING2_FONT = "楷体_GB2312"
+HEADING34_FONT = BODY_FONT  # GB/T 9704 7.3.3: levels 3 (1.) and 4 (（1）) in 仿宋
 TABLE_HEADER_FONT = "黑体"
 PAGE_NUMBER_FONT = "宋体"
 
@@ -65,10 +71,20 @@ TABLE_HALF_POINTS = 28  # 四号, 14 pt
 PAGE_NUMBER_HALF_POINTS = 28  # 四号
 
 # 22 lines in the 225 mm text block: 225 mm / 22 = 28.95 pt = 579 twips.
+LINES_PER_PAGE = 22
 LINE_TWIPS = 579
+CHARS_PER_LINE = 28
 CHAR_TWIPS = BODY_HALF_POINTS * 10  # one body character: 16 pt = 320 twips
-RIGHT_INDENT_CHARS = 4  # 成文日期右空四字
+# The document grid (w:docGrid type="linesAndChars") makes Word lay out exactly 28 characters a line:
+# the character pitch is the default font size plus charSpace/4096 pt, so 156 mm / 28 = 15.79 pt
+# gives charSpace = (15.79 - 16) * 4096 = -848.
+GRID_CHAR_SPACE = round((TEXT_WIDTH_TWIPS / CHARS_PER_LINE / 20 - BODY_HALF_POINTS / 2) * 4096)
+RIGHT_INDENT_CHARS = 4  # 成文日期右空四字 (GB/T 9704 7.3.5.1, the sealed layout)
 ROW_MIN_TWIPS = 510  # 9 mm: room to sign a register or mark a ballot
+PAGE_NUMBER_LINE_TWIPS = 360  # 18 pt: one 四号 line
+PAGE_NUMBER_SIDE_TWIPS = PAGE_NUMBER_HALF_POINTS * 10  # 单页码居右空一字，双页码居左空一字
+# A date closing a signature block: "2026年11月29日".
+SIGN_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 
 # Style ids are ASCII; the names are what staff see in Word's style pane.
 STYLES = {
@@ -79,6 +95,8 @@ STYLES = {
     "title": ("GwTitle", "公文标题"),
     "h1": ("GwHeading1", "公文一级标题"),
     "h2": ("GwHeading2", "公文二级标题"),
+    "h3": ("GwHeading3", "公文三级标题"),
+    "h4": ("GwHeading4", "公文四级标题"),
     "th": ("GwTableHeader", "表格标题行"),
     "td": ("GwTableText", "表格文字"),
     "page_number": ("GwPageNumber", "公文页码"),
@@ -109,7 +127,7 @@ _CHINA = timezone(timedelta(hours=8))  # no daylight saving in China, so a fixed
 class Block:
     """One unit of parsed markup: a paragraph of some kind, a table, or a page break."""
 
-    kind: str  # title | h1 | h2 | center | right | flush | body | table | page_break
+    kind: str  # title | h1 | h2 | h3 | h4 | center | right | flush | body | table | page_break
     text: str = ""
     rows: list[list[str]] = field(default_factory=list)
     align: list[str] = field(default_factory=list)  # per table column: left | center | right
@@ -118,6 +136,8 @@ class Block:
 
 
 _PREFIXES = (
+    ("##### ", "h4"),
+    ("#### ", "h3"),
     ("### ", "h2"),
     ("## ", "h1"),
     ("# ", "title"),
@@ -211,9 +231,11 @@ def _style_xml(
     next_key: str | None = None,
 ) -> str:
     style_id, name = STYLES[key]
-    # pPr children must follow the schema order: keepNext, spacing, ind, jc, outlineLvl.
+    # pPr children must follow the schema order: keepNext, snapToGrid, spacing, ind, jc, outlineLvl.
     ppr = ["<w:keepNext/>"] if keep_next else []
     if line is None:
+        # Tables and page numbers keep their own size instead of snapping to the body's grid.
+        ppr.append('<w:snapToGrid w:val="0"/>')
         ppr.append('<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>')
     else:
         ppr.append(f'<w:spacing w:before="0" w:after="0" w:line="{line}" w:lineRule="exact"/>')
@@ -290,6 +312,19 @@ def _install_styles(doc: Any) -> None:
             keep_next=True,
             next_key="body",
         ),
+        *(
+            _style_xml(
+                key,
+                font=HEADING34_FONT,
+                half_points=BODY_HALF_POINTS,
+                jc="both",
+                first_line_chars=2,
+                outline=level,
+                keep_next=True,
+                next_key="body",
+            )
+            for key, level in (("h3", 2), ("h4", 3))
+        ),
         _style_xml("th", font=TABLE_HEADER_FONT, half_points=TABLE_HALF_POINTS, jc="center", line=None),
         _style_xml("td", font=BODY_FONT, half_points=TABLE_HALF_POINTS, jc="center", line=None),
         _style_xml(
@@ -297,6 +332,11 @@ def _install_styles(doc: Any) -> None:
         ),
     ):
         styles.append(parse_xml(xml))
+    # The page number line has a fixed height so its distance to the text block is exact.
+    number = styles.find(f"{qn('w:style')}[@{qn('w:styleId')}='{STYLES['page_number'][0]}']")
+    number.find(qn("w:pPr")).find(qn("w:spacing")).attrib.update(
+        {qn("w:line"): str(PAGE_NUMBER_LINE_TWIPS), qn("w:lineRule"): "exact"}
+    )
 
 
 def _setup_section(doc: Any) -> None:
@@ -305,11 +345,29 @@ def _setup_section(doc: Any) -> None:
     section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
     section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
     section.footer_distance = FOOTER_DISTANCE
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    p = footer.paragraphs[0]
+    # 22 lines of 28 characters: Word lays text on this grid (LibreOffice imports it as its text grid).
+    sect_pr = section._sectPr
+    grid = sect_pr.find(qn("w:docGrid"))
+    new_grid = parse_xml(
+        f'<w:docGrid {nsdecls("w")} w:type="linesAndChars" w:linePitch="{LINE_TWIPS}"'
+        f' w:charSpace="{GRID_CHAR_SPACE}"/>'
+    )
+    if grid is not None:
+        sect_pr.replace(grid, new_grid)
+    else:
+        sect_pr.append(new_grid)
+    # Page numbers: odd pages on the right, even pages on the left, each one character in (GB/T 9704 7.5).
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
+        footer.is_linked_to_previous = False
+        _page_number(doc, footer.paragraphs[0], side)
+
+
+def _page_number(doc: Any, p: Paragraph, side: str) -> None:
+    """ "— 1 —": the page number between two em dashes, as GB/T 9704 prints it."""
     p.style = doc.styles[STYLES["page_number"][1]]
-    # "— 1 —": the page number between two em dashes, as GB/T 9704 prints it.
+    p._p.get_or_add_pPr().append(parse_xml(f'<w:ind {nsdecls("w")} w:{side}="{PAGE_NUMBER_SIDE_TWIPS}"/>'))
+    p._p.get_or_add_pPr().append(parse_xml(f'<w:jc {nsdecls("w")} w:val="{side}"/>'))
     p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve">— </w:t></w:r>'))
     p._p.append(
         parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
@@ -342,6 +400,7 @@ def markup_to_docx(text: str, *, title: str, author: str, created: datetime) -> 
     doc = Document(io.BytesIO(_base_docx()))
     body = doc.element.body
     blocks = parse_markup(text)
+    right_indents = _signature_indents(blocks)
     page_break = False
     for i, block in enumerate(blocks):
         if block.kind == "page_break":
@@ -355,7 +414,13 @@ def markup_to_docx(text: str, *, title: str, author: str, created: datetime) -> 
         else:
             prev = blocks[i - 1].kind if i else None
             nxt = blocks[i + 1].kind if i + 1 < len(blocks) else None
-            body._insert_p(parse_xml(_paragraph_xml(block, prev=prev, next_=nxt, page_break=page_break)))
+            body._insert_p(
+                parse_xml(
+                    _paragraph_xml(
+                        block, prev=prev, next_=nxt, page_break=page_break, right_chars=right_indents.get(i)
+                    )
+                )
+            )
         page_break = False
     _set_core_properties(doc, title=title, author=author, created=created)
     buf = io.BytesIO()
@@ -363,16 +428,50 @@ def markup_to_docx(text: str, *, title: str, author: str, created: datetime) -> 
     return _repack(buf.getvalue())
 
 
-def _paragraph_xml(block: Block, *, prev: str | None, next_: str | None, page_break: bool) -> str:
+def _signature_indents(blocks: list[Block]) -> dict[int, float]:
+    """Right indents (in characters) of the lines of each signature block.
+
+    A run of ``>>`` lines that ends in a date is a signature block laid out as GB/T 9704 7.3.5.1
+    places it on a sealed document: the date 右空四字, the issuing body centred over the date (the
+    seal then covers both). Other ``>>`` lines keep the style's indent.
+    """
+    indents: dict[int, float] = {}
+    i = 0
+    while i < len(blocks):
+        if blocks[i].kind != "right":
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(blocks) and blocks[j + 1].kind == "right":
+            j += 1
+        if SIGN_DATE.match(blocks[j].text):
+            date_width = _display_width(blocks[j].text)
+            indents[j] = RIGHT_INDENT_CHARS
+            for k in range(i, j):
+                width = _display_width(blocks[k].text)
+                indents[k] = max(RIGHT_INDENT_CHARS + (date_width - width) / 2, 0.0)
+        i = j + 1
+    return indents
+
+
+def _paragraph_xml(
+    block: Block, *, prev: str | None, next_: str | None, page_break: bool, right_chars: float | None = None
+) -> str:
     ppr = [f'<w:pStyle w:val="{STYLES[block.kind][0]}"/>']
     if page_break:
         ppr.append("<w:pageBreakBefore/>")
     # Spacing depends on neighbours, so it is set here rather than in the styles: one blank line
-    # after the title block (titles plus centred lines under them), one before the signature block.
+    # after the title block (titles plus centred lines under them) and between a 发文字号 and the
+    # title under it, one before the signature block.
     if block.kind in ("title", "center") and next_ not in ("title", "center", None) and block.text:
+        ppr.append(f'<w:spacing w:after="{LINE_TWIPS}"/>')
+    elif block.kind == "center" and next_ == "title" and prev is None and block.text:
         ppr.append(f'<w:spacing w:after="{LINE_TWIPS}"/>')
     elif block.kind == "right" and prev not in ("right", "title", "center", None):
         ppr.append(f'<w:spacing w:before="{LINE_TWIPS}"/>')
+    if right_chars is not None:
+        hundredths = round(right_chars * 100)
+        ppr.append(f'<w:ind w:rightChars="{hundredths}" w:right="{round(right_chars * CHAR_TWIPS)}"/>')
     run = f'<w:r><w:t xml:space="preserve">{escape(block.text)}</w:t></w:r>' if block.text else ""
     return f"<w:p {nsdecls('w')}><w:pPr>{''.join(ppr)}</w:pPr>{run}</w:p>"
 

@@ -35,6 +35,7 @@ class Entry:
     location: str = ""
     description: str = ""
     status: str = "CONFIRMED"
+    extra: tuple[tuple[str, str], ...] = ()  # further properties, e.g. X-CONGRESS-SHA for publishing
 
 
 @lru_cache(maxsize=1)
@@ -61,9 +62,12 @@ def parse_duration(text: str) -> timedelta:
 
 def calendar_bytes(
     entries: Sequence[Entry], *, method: str | None, organizer: Person, attendees: Sequence[Person] = (),
-    alarms: Sequence[timedelta] = (), name: str = "",
+    alarms: Sequence[timedelta] = (), name: str = "", refresh: str | None = None,
 ) -> bytes:
-    """A VCALENDAR with one VEVENT per entry, each with the alarms before its start."""
+    """A VCALENDAR with one VEVENT per entry, each with the alarms before its start.
+
+    `refresh` (an ISO duration such as PT1H) tells subscribing clients how often to reload a feed.
+    """
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -73,6 +77,9 @@ def calendar_bytes(
     if name:
         cal.add("x-wr-calname", name)
         cal.add("x-wr-timezone", TZ_NAME)
+    if refresh:
+        cal.add("refresh-interval", parse_duration(refresh), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", refresh)
     cal.add_component(_vtimezone())
     for entry in entries:
         cal.add_component(_event(entry, organizer, attendees, alarms))
@@ -97,6 +104,8 @@ def _event(entry: Entry, organizer: Person, attendees: Sequence[Person], alarms:
     if entry.description:
         event.add("description", entry.description)
     event.add("status", entry.status)
+    for key, value in entry.extra:
+        event.add(key, value)
     org = vCalAddress(organizer.address)
     org.params["cn"] = vText(organizer.name)
     event["organizer"] = org

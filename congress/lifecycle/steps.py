@@ -6,8 +6,6 @@ and ends done, waiting (a human gate), or blocked (a rule). A finished step is n
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congress import rules
+from congress.calendar import entries as cal
+from congress.calendar.files import write_session_calendars
 from congress.documents.builder import build_document, template_environment, write_bytes_atomic
 from congress.holidays import is_rest_day
-from congress.ical.builder import TZ, Entry, Person, calendar_bytes, local, parse_duration
+from congress.ical.builder import TZ, calendar_bytes
 from congress.lifecycle import operations as ops
 from congress.lifecycle.context import (
     ROUND_KIND_CN,
@@ -31,6 +31,7 @@ from congress.lifecycle.context import (
     election_dict,
     report_dict,
     session_elections,
+    session_title,
     vote_dict,
 )
 from congress.messages import msg
@@ -240,48 +241,43 @@ def _presidium_decision(c: StepContext) -> dict[str, Any]:
                        "place": s.presidium_meeting_place, "members": ctx["presidium"]}
     c.out.document("presidium_decision", "presidium_decision.md.j2", "主席团会议决定", ctx,
                    title=f"关于召开{ctx['session']['title']}的决定", on=s.presidium_meeting_date)
+    c.out.document("presidium_minutes", "presidium_minutes.md.j2", "主席团会议纪要", ctx,
+                   title=f"{ctx['township']['presidium_name']}会议纪要", on=s.presidium_meeting_date)
     return {"meeting_date": s.presidium_meeting_date.isoformat(), "opening_date": s.opening_date.isoformat()}
 
 
-def _sitting_entries(c: StepContext) -> list[Entry]:
-    """One calendar entry per sitting, its UID from the row id and its DTSTAMP from the notice date."""
+def _sitting_entries(c: StepContext, ctx: dict[str, Any]) -> list[cal.EntrySpec]:
+    """The session's events (presidium meeting, check-in, every sitting), stored with UIDs from row ids
+    and, when new, a DTSTAMP from the notice date."""
     s = c.session
-    host = c.settings.calendar_host
-    stamp = datetime.combine(s.notice_date, time(9, 0), tzinfo=TZ).astimezone(UTC)
-    agenda = "\n".join(f"{i + 1}. {a.title}" for i, a in enumerate(s.agenda_items))
-    entries = []
-    for sitting in s.sittings:
-        uid = f"congress-sitting-{sitting.id}@{host}"
-        start, end = local(sitting.day, sitting.start), local(sitting.day, sitting.end)
-        summary = f"{s.term.township.name}人代会：{sitting.title}"
-        entry = _upsert_entry(c, uid=uid, kind="sitting", summary=summary, starts=start.isoformat(),
-                              ends=end.isoformat(), location=sitting.place, stamp=stamp)
-        entries.append(Entry(uid=uid, summary=summary, start=start, end=end, dtstamp=entry.dtstamp,
-                             sequence=entry.sequence, location=sitting.place,
-                             description=f"会议议程：\n{agenda}", status=entry.status))
-    return entries
+    presidium = set(s.presidium_codes)
+    specs = cal.session_event_specs(
+        s, host=c.settings.calendar_host, title=ctx["session"]["title"], agenda=[a["title"] for a in ctx["agenda"]],
+        materials=ctx["materials"], presidium_ids=[d.id for d in s.term.deputies if d.code in presidium])
+    for spec in specs:
+        _upsert_entry(c, spec, stamp=cal.notice_stamp(s))
+    return specs
 
 
-def _upsert_entry(c: StepContext, *, uid: str, kind: str, summary: str, starts: str, ends: str, location: str,
-                  stamp: datetime) -> CalendarEntry:
-    """Keep UID; raise SEQUENCE and DTSTAMP only when what the deputy sees has changed."""
-    fingerprint = hashlib.sha256(json.dumps([summary, starts, ends, location]).encode()).hexdigest()
-    entry = c.db.scalar(select(CalendarEntry).where(CalendarEntry.uid == uid))
-    if entry is None:
-        entry = CalendarEntry(session_id=c.session.id, step=c.out.step, uid=uid, kind=kind, summary=summary,
-                              starts=starts, ends=ends, location=location, sequence=0, dtstamp=stamp,
-                              fingerprint=fingerprint)
-        c.db.add(entry)
-    elif entry.fingerprint != fingerprint:
-        entry.summary, entry.starts, entry.ends, entry.location = summary, starts, ends, location
-        entry.sequence += 1
-        entry.dtstamp, entry.fingerprint = ops.now().replace(microsecond=0), fingerprint
-    c.db.flush()
-    return entry
+def _upsert_entry(c: StepContext, spec: cal.EntrySpec, *, stamp: datetime) -> CalendarEntry:
+    """Keep UID; raise SEQUENCE and DTSTAMP only when what the reader sees has changed."""
+    return cal.upsert(c.db, c.session, c.out.step, spec, stamp=stamp)
 
 
 def _alarms(c: StepContext) -> list[timedelta]:
-    return [parse_duration(x) for x in c.profile.rule("calendar_alarms")["value"]]
+    return cal.alarms(c.profile)
+
+
+def _deadline_calendar(c: StepContext, specs: list[cal.EntrySpec], stamp: datetime, title: str) -> list[str]:
+    """Store the follow-up deadlines (suggestion replies, budget publication, next session) and write
+    the deadline calendar; returns the notes on holidays and unknown years."""
+    plan = cal.session_deadline_specs(c.db, c.session, c.profile, host=c.settings.calendar_host, title=title)
+    entries = [cal.spec_entry(spec, _upsert_entry(c, spec, stamp=stamp)) for spec in specs + plan.specs]
+    if entries:
+        c.out.calendar("deadlines", "督办期限", calendar_bytes(
+            entries, method="PUBLISH", organizer=cal.organizer(c.session), alarms=_alarms(c),
+            name=msg("calendar.name.deadlines", title=title)))
+    return plan.notes
 
 
 def _notices(c: StepContext) -> dict[str, Any]:
@@ -290,20 +286,16 @@ def _notices(c: StepContext) -> dict[str, Any]:
                                      materials_date=s.materials_date, opening_date=s.opening_date):
         rules.require(check)
     ctx = c.common(doc_number=c.number("notice"), sign_date=s.notice_date)
-    entries = _sitting_entries(c)
-    organizer = Person(s.term.township.presidium_name, f"urn:congress:{s.term.township.code}:presidium")
-    alarms = _alarms(c)
-    c.out.calendar("session_calendar", "会议日程", calendar_bytes(
-        entries, method="PUBLISH", organizer=organizer, alarms=alarms, name=ctx["session"]["title"]))
+    specs = _sitting_entries(c, ctx)
+    deputies = ops.active_deputies(c.db, s)
+    invitations = write_session_calendars(c.db, s, c.out, profile=c.profile, deputies=deputies,
+                                          title=ctx["session"]["title"])
     deliveries = 0
-    for deputy in ops.active_deputies(c.db, s):
+    for deputy in deputies:
         d = deputy_dict(deputy)
         doc = c.out.document("notice", "notice.md.j2", f"会议通知-{deputy.code}-{deputy.name}",
                              {**ctx, "deputy": d}, title=f"{ctx['session']['title']}通知", on=s.notice_date)
-        attendee = Person(deputy.name, f"tel:+86{deputy.contact}" if deputy.contact
-                          else f"urn:congress:{s.term.township.code}:deputy:{deputy.code}")
-        ics = c.out.calendar("invitation", f"邀请-{deputy.code}", calendar_bytes(
-            entries, method="REQUEST", organizer=organizer, attendees=[attendee], alarms=alarms))
+        ics = invitations[deputy.id]
         delivery = c.db.scalar(select(NoticeDelivery).where(NoticeDelivery.session_id == s.id,
                                                             NoticeDelivery.deputy_id == deputy.id))
         if delivery is None:
@@ -314,7 +306,8 @@ def _notices(c: StepContext) -> dict[str, Any]:
         deliveries += 1
     c.db.flush()
     return {"deliveries": deliveries, "notice_date": s.notice_date.isoformat(),
-            "materials_date": s.materials_date.isoformat(), "sittings": len(entries)}
+            "materials_date": s.materials_date.isoformat(), "sittings": len(s.sittings),
+            "calendar_entries": len(specs), "holiday_warnings": cal.holiday_warnings(specs)}
 
 
 def _attendance_summary(c: StepContext) -> dict[str, int]:
@@ -552,6 +545,11 @@ def _resolutions(c: StepContext) -> dict[str, Any]:
     c.out.document("announcement", "announcement.md.j2", "公告",
                    {**ctx, "doc_number": c.number("announcement"), "resolutions": adopted, "elected": elected},
                    title=f"{ctx['session']['title']}公告", on=s.closing_date)
+    suggestions = c.db.scalars(select(Suggestion.id).where(Suggestion.session_id == s.id)).all()
+    c.out.document("communique", "communique.md.j2", "会议公报",
+                   {**ctx, "attendance_summary": _attendance_summary(c), "resolutions": adopted,
+                    "rejected": rejected, "elected": elected, "suggestion_count": len(suggestions)},
+                   title=f"{ctx['session']['title']}公报", on=s.closing_date)
     c.db.flush()
     return {"adopted": [a["title"] for a in adopted], "rejected": rejected}
 
@@ -561,13 +559,16 @@ def _followup(c: StepContext) -> dict[str, Any]:
     suggestions = list(c.db.scalars(select(Suggestion).where(Suggestion.session_id == s.id)
                                     .order_by(Suggestion.position)))
     if not suggestions:
-        return {"suggestions": 0}
+        title = session_title(s.term.township.name, s.term.ordinal, s.ordinal)
+        notes = _deadline_calendar(c, [], cal.notice_stamp(s), title)
+        return {"suggestions": 0, "deadline_notes": notes, "message": "；".join(notes) or None}
     handover = s.handover_date or s.closing_date
     spec = c.profile.rule("suggestion_reply")
     by_code = {d.code: deputy_dict(d) for d in s.term.deputies}
     notes: list[str] = []
     offices: dict[str, list[dict[str, Any]]] = {}
-    entries = []
+    deadline_specs: list[cal.EntrySpec] = []
+    deputy_ids = {d.code: d.id for d in s.term.deputies}
     stamp = datetime.combine(handover, time(9, 0), tzinfo=TZ).astimezone(UTC)
     for sg in suggestions:
         deadline = rules.suggestion_reply_due(c.profile, handover=handover, closing=s.closing_date,
@@ -581,14 +582,9 @@ def _followup(c: StepContext) -> dict[str, Any]:
             "proposers": [by_code[p] for p in sg.proposers if p in by_code], "due_date": sg.due_on,
             "text": sg.text,
         })
-        uid = f"congress-suggestion-{sg.id}-due@{c.settings.calendar_host}"
-        due = sg.due_on or deadline.due
-        summary = f"代表建议{sg.code}答复期限（{sg.office}）"
-        entry = _upsert_entry(c, uid=uid, kind="deadline", summary=summary, starts=due.isoformat(),
-                              ends=(due + timedelta(days=1)).isoformat(), location="", stamp=stamp)
-        entries.append(Entry(uid=uid, summary=summary, start=due, end=due + timedelta(days=1),
-                             dtstamp=entry.dtstamp, sequence=entry.sequence,
-                             description=f"{sg.title}\n承办单位：{sg.office}\n依据：{spec.citation.label}"))
+        deadline_specs.append(cal.suggestion_spec(
+            sg, host=c.settings.calendar_host, due=sg.due_on or deadline.due, citation_label=spec.citation.label,
+            proposer_ids=[deputy_ids[p] for p in sg.proposers if p in deputy_ids]))
     ctx = c.common(doc_number=c.number("handover_letter"), sign_date=handover, handover_date=handover,
                    reply_months={"normal": spec["months"], "complex": spec["complex_months"]},
                    citation=spec.citation.label)
@@ -596,9 +592,7 @@ def _followup(c: StepContext) -> dict[str, Any]:
         c.out.document("handover_letter", "handover_letter.md.j2", f"交办函-{office}",
                        {**ctx, "office": office, "suggestions": items}, title=f"代表建议交办函（{office}）",
                        on=handover)
-    organizer = Person(s.term.township.presidium_name, f"urn:congress:{s.term.township.code}:presidium")
-    c.out.calendar("deadlines", "建议答复期限", calendar_bytes(
-        entries, method="PUBLISH", organizer=organizer, alarms=_alarms(c), name=f"{ctx['session']['title']}督办期限"))
+    notes += [n for n in _deadline_calendar(c, deadline_specs, stamp, ctx["session"]["title"]) if n not in notes]
     c.db.flush()
     return {"suggestions": len(suggestions), "offices": sorted(offices), "deadline_notes": notes,
             "message": "；".join(notes) or None}

@@ -2,6 +2,20 @@
 
 from congress.models.approval import PartyApproval, PresidiumDecision
 from congress.models.attendance import Attendance, NoticeDelivery
+from congress.models.auth import User, WebSession
+from congress.models.calendar import CalendarDetail, FeedToken
+from congress.models.followup import (
+    FollowupDocument,
+    HandlingRound,
+    Petition,
+    PresidiumMeeting,
+    Reminder,
+    ResolutionItem,
+    SupervisionActivity,
+    Training,
+    VoterReport,
+)
+from congress.models.launch import FlowLaunch
 from congress.models.records import AuditEvent, CalendarEntry, Document, StepRun
 from congress.models.resolution import Resolution
 from congress.models.session import AgendaItem, CongressSession, Motion, Report, Sitting
@@ -13,6 +27,7 @@ __all__ = [
     "AgendaItem",
     "Attendance",
     "AuditEvent",
+    "CalendarDetail",
     "CalendarEntry",
     "Candidate",
     "CongressSession",
@@ -20,18 +35,31 @@ __all__ = [
     "Document",
     "Election",
     "ElectionRound",
+    "FeedToken",
+    "FlowLaunch",
+    "FollowupDocument",
+    "HandlingRound",
     "Motion",
     "NoticeDelivery",
     "Officer",
     "PartyApproval",
+    "Petition",
     "PresidiumDecision",
+    "PresidiumMeeting",
+    "Reminder",
     "Report",
     "Resolution",
+    "ResolutionItem",
     "RoundCount",
     "Sitting",
     "StepRun",
     "Suggestion",
+    "SupervisionActivity",
     "Term",
     "Township",
+    "Training",
+    "User",
     "Vote",
+    "VoterReport",
+    "WebSession",
 ]

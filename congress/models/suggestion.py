@@ -28,3 +28,8 @@ class Suggestion(Base):
     state: Mapped[str] = mapped_column(String(16), default="registered")  # registered | handed_over | replied | closed
     handed_over_on: Mapped[date | None] = mapped_column(default=None)
     due_on: Mapped[date | None] = mapped_column(default=None)
+    # follow-up (congress/followup): raised at the session or between sessions; each handling round,
+    # reply and rating is a HandlingRound (congress/models/followup.py)
+    source: Mapped[str] = mapped_column(String(16), default="session")  # session | interim
+    raised_on: Mapped[date | None] = mapped_column(default=None)
+    closed_on: Mapped[date | None] = mapped_column(default=None)

@@ -1,0 +1,193 @@
+"""`congress serve` (the dashboard and what runs its flows) and `congress users` (dashboard accounts)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+
+from congress.db import engine_for, migrate, session_scope
+from congress.messages import msg
+from congress.models import User
+from congress.models.auth import ROLES
+from congress.settings import get_settings
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+users_app = typer.Typer(help="Dashboard accounts: add, change a password, list.", no_args_is_help=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_http(url: str, seconds: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """True once the URL answers 200; False on timeout or when the process exits first."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def start_prefect_server(log_dir: Path, port: int = 0, timeout: float = 180) -> tuple[subprocess.Popen[bytes], str]:
+    """A Prefect server on a free loopback port (its own SQLite database under PREFECT_HOME)."""
+    port = port or free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / "prefect-server.log"
+    console.print(msg("web.serve.prefect_starting", url=api), highlight=False)
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api}
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env)
+    if not wait_for_http(f"{api}/health", timeout, proc):
+        proc.terminate()
+        raise RuntimeError(msg("web.serve.prefect_failed", seconds=int(timeout), log=log))
+    return proc, api
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
+        prefect_port: Annotated[int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset (0: any free port).")] = 0,
+        poll_seconds: Annotated[float, typer.Option(help="How often the flow runner asks for new runs.")] = 2.0,
+    ) -> None:
+        """Start the web dashboard and the runner that executes its flows (and a Prefect server if none is named)."""
+        import uvicorn
+
+        settings = get_settings()
+        migrate(engine_for(settings.database_url))
+        with session_scope(engine_for(settings.database_url)) as db:
+            if db.scalar(select(User.id).limit(1)) is None:
+                err.print(msg("web.serve.no_users"), style="yellow", highlight=False)
+        children: list[subprocess.Popen[bytes]] = []
+        try:
+            if not os.environ.get("PREFECT_API_URL"):
+                server, api = start_prefect_server(Path(".congress"), prefect_port)
+                children.append(server)
+                # the runner, its flow runs and this process's launcher all talk to that server
+                os.environ["PREFECT_API_URL"] = api
+            os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+            children.append(subprocess.Popen([sys.executable, "-m", "flows.deployments",
+                                              "--poll-seconds", str(poll_seconds)], env=dict(os.environ)))
+            from congress.web.app import create_app
+            from flows.deployments import PrefectLauncher
+
+            web = create_app(settings)
+            web.state.launcher = PrefectLauncher()
+            console.print(msg("web.serve.ready", url=f"http://{host}:{port}/", api=os.environ["PREFECT_API_URL"]),
+                          highlight=False)
+            # uvicorn re-raises a captured SIGTERM once it has shut down; exit through `finally` then,
+            # so the runner and the Prefect server are stopped too instead of being orphaned
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            uvicorn.run(web, host=host, port=port, log_level="warning")
+        finally:
+            # the runner first, while the API it reports to is still up; SIGINT: its SIGTERM path lingers
+            for child in reversed(children):
+                child.send_signal(signal.SIGINT)
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = typer.prompt("密码", hide_input=True)
+    if typer.prompt("再次输入密码", hide_input=True) != first:
+        err.print(msg("cli.error", message=msg("web.account.password_mismatch")), style="red")
+        raise typer.Exit(1)
+    return str(first)
+
+
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")]
+ActorOpt = Annotated[str, typer.Option("--actor", help="Who is acting (recorded in the audit).")]
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
+    township: Annotated[str | None, typer.Option(help="Township code (required for staff and approver).")] = None,
+    name: Annotated[str, typer.Option(help="Name shown in the dashboard.")] = "",
+    password_stdin: PasswordStdin = False,
+    actor: ActorOpt = "admin-cli",
+) -> None:
+    """Create a dashboard account."""
+    from congress.web.accounts import AccountError, create_user
+
+    password = _password(password_stdin)
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    migrate(engine)
+    try:
+        with session_scope(engine) as db:
+            create_user(db, username=username, display_name=name or username, role=role, township_code=township,
+                        password=password, actor=actor)
+    except AccountError as exc:
+        err.print(msg("cli.error", message=str(exc)), style="red", highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(msg("web.account.added", username=username, role=msg(f"web.role.{role}"),
+                      township=f"，{township}" if township else ""), highlight=False)
+
+
+@users_app.command("passwd")
+def users_passwd(username: str, password_stdin: PasswordStdin = False, actor: ActorOpt = "admin-cli") -> None:
+    """Set a new password (ends the user's open log-ins)."""
+    from congress.web.accounts import AccountError, get_user, set_password
+
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    migrate(engine)
+    with session_scope(engine) as db:
+        user = get_user(db, username)
+        if user is None:
+            err.print(msg("cli.error", message=msg("web.account.unknown", username=username)), style="red")
+            raise typer.Exit(1)
+        try:
+            set_password(db, user=user, password=_password(password_stdin), actor=actor)
+        except AccountError as exc:
+            err.print(msg("cli.error", message=str(exc)), style="red", highlight=False)
+            raise typer.Exit(1) from exc
+    console.print(msg("web.account.password_set", username=username), highlight=False)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the dashboard accounts."""
+    from rich.table import Table
+
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    migrate(engine)
+    table = Table("用户名", "姓名", "角色", "乡镇", "状态")
+    with session_scope(engine) as db:
+        for u in db.scalars(select(User).order_by(User.username)):
+            table.add_row(u.username, u.display_name, msg(f"web.role.{u.role}"), u.township_code or "全部",
+                          "启用" if u.active else "停用")
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Follow-up supervision between sessions: suggestions, resolution items, reminders, reports, registers."""

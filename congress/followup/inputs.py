@@ -1,0 +1,129 @@
+"""CSV files staff hand in between sessions: suggestions, letters and visits, training, reports to
+voters. UTF-8 or GBK; every problem names the file and the line; nothing here writes anywhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from congress.errors import InputError
+from congress.inputs import YES, _Collector, _columns, _csv_rows
+from congress.messages import msg
+
+CODES_SPLIT = re.compile(r"[、,，;；\s]+")
+
+# key → (aliases (Chinese first), required, kind); kind: text | date | bool | int | codes
+Spec = dict[str, tuple[tuple[str, ...], bool, str]]
+
+SUGGESTION_COLUMNS: Spec = {
+    "code": (("编号", "code"), True, "text"),
+    "title": (("标题", "title"), True, "text"),
+    "proposers": (("提出代表", "proposers"), True, "codes"),
+    "category": (("类别", "category"), False, "text"),
+    "office": (("承办单位", "office"), True, "text"),
+    "complex": (("难度较大", "complex"), False, "bool"),
+    "text": (("内容", "text"), True, "text"),
+    "raised_on": (("提出日期", "raised_on"), True, "date"),
+}
+PETITION_COLUMNS: Spec = {
+    "code": (("编号", "code"), True, "text"),
+    "received_on": (("收到日期", "received_on"), True, "date"),
+    "channel": (("方式", "channel"), True, "text"),
+    "person": (("来信来访人", "person"), True, "text"),
+    "subject": (("事由", "subject"), True, "text"),
+    "forwarded_to": (("转办单位", "forwarded_to"), False, "text"),
+    "result": (("办理结果", "result"), False, "text"),
+    "closed_on": (("办结日期", "closed_on"), False, "date"),
+}
+TRAINING_COLUMNS: Spec = {
+    "code": (("编号", "code"), True, "text"),
+    "held_on": (("日期", "held_on"), True, "date"),
+    "title": (("名称", "title"), True, "text"),
+    "organizer": (("主办单位", "organizer"), False, "text"),
+    "place": (("地点", "place"), False, "text"),
+    "hours": (("学时", "hours"), False, "text"),
+    "attendees": (("参加代表", "attendees"), True, "codes"),
+}
+VOTER_REPORT_COLUMNS: Spec = {
+    "code": (("编号", "code"), True, "text"),
+    "deputy_code": (("代表编号", "deputy"), True, "code"),
+    "held_on": (("日期", "held_on"), True, "date"),
+    "place": (("地点", "place"), False, "text"),
+    "voters": (("参加选民人数", "voters"), False, "int"),
+    "summary": (("述职内容", "summary"), False, "text"),
+    "evaluation": (("测评结果", "evaluation"), False, "text"),
+}
+CHANNELS = {"来信": "letter", "来访": "visit", "电话": "phone", "网络": "online", "letter": "letter",
+            "visit": "visit", "phone": "phone", "online": "online"}
+CHANNEL_CN = {"letter": "来信", "visit": "来访", "phone": "电话", "online": "网络"}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, Any]
+
+
+def load_rows(path: Path, spec: Spec, roster: set[str]) -> list[Row]:
+    """The rows of a CSV checked against the spec and the roster's codes; all problems raised together."""
+    out = _Collector(path)
+    records, header, _ = _csv_rows(path)
+    columns = _columns(header, {k: (aliases, required) for k, (aliases, required, _) in spec.items()}, out)
+    out.fail()
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for line, record in records:
+        values: dict[str, Any] = {}
+        for key, (aliases, required, kind) in spec.items():
+            raw = record.get(columns.get(key, ""), "") if key in columns else ""
+            if not raw:
+                if required:
+                    out.add(msg("input.empty_field", column=aliases[0]), line=line)
+                values[key] = {"bool": False, "codes": [], "int": 0, "date": None}.get(kind, "")
+                continue
+            values[key] = _convert(out, line, aliases[0], raw, kind, roster)
+        code = values.get("code", "")
+        if code in seen:
+            out.add(msg("input.duplicate_key", key=code) + msg("followup.first_seen", line=seen[code]), line=line)
+        elif code:
+            seen[code] = line
+        rows.append(Row(line, values))
+    if not rows:
+        out.add(msg("followup.empty_file"))
+    out.fail()
+    return rows
+
+
+def _convert(out: _Collector, line: int, column: str, raw: str, kind: str, roster: set[str]) -> Any:
+    if kind == "date":
+        try:
+            return date.fromisoformat(raw.replace("/", "-"))
+        except ValueError:
+            out.add(msg("input.bad_value", value=raw, what=f"{column}（YYYY-MM-DD）"), line=line)
+            return None
+    if kind == "bool":
+        return raw.lower() in YES
+    if kind == "int":
+        if not raw.isdigit():
+            out.add(msg("input.bad_value", value=raw, what=f"{column}（整数）"), line=line)
+            return 0
+        return int(raw)
+    if kind in ("codes", "code"):
+        codes = [c for c in CODES_SPLIT.split(raw) if c]
+        for c in codes:
+            if c not in roster:
+                out.add(msg("input.unknown_deputy", code=c), line=line)
+        return codes if kind == "codes" else (codes[0] if codes else "")
+    return raw
+
+
+def fail_at(path: Path, problems: list[tuple[int | None, str]]) -> None:
+    """Raise the problems found against the database (duplicates of stored records) with their lines."""
+    if problems:
+        out = _Collector(path)
+        for line, problem in problems:
+            out.add(problem, line=line)
+        raise InputError(out.problems)

@@ -1,0 +1,45 @@
+"""Dashboard accounts: users with a role and a township scope, and their log-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from congress.db import Base
+from congress.models._types import UTCDateTime, intpk, utcnow
+
+# staff and approver act for one township; auditor reads every township; admin does everything
+ROLES = ("staff", "approver", "auditor", "admin")
+TOWNSHIP_ROLES = ("staff", "approver")
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    # a township code rather than a foreign key: accounts exist before the township's first session is loaded
+    township_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebSession(Base):
+    """One log-in: the cookie carries a random token, the table only its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[intpk]
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship()

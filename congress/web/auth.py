@@ -1,0 +1,67 @@
+"""Log-in and log-out. A login form has its own double-submit CSRF cookie (there is no session yet)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from congress.messages import msg
+from congress.web import accounts, render
+from congress.web.deps import COOKIE, DB, LOGIN_COOKIE, CheckedViewer, LoginRequired, settings_of, viewer
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    # only paths on this site: never an absolute URL a crafted link could send the user to
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render.page(request, "login.html", login_csrf=token, next=_safe_next(next), error=None, who=None)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                        secure=settings_of(request).environment == "production")
+    return response
+
+
+@router.post("/login")
+def login(request: Request, db: DB, username: Annotated[str, Form()], password: Annotated[str, Form()],
+          login_csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+        return render.page(request, "login.html", status_code=403, login_csrf=cookie, next=_safe_next(next),
+                           error=msg("web.login.expired_form"), who=None)
+    user = accounts.authenticate(db, username=username.strip(), password=password)
+    if user is None:
+        return render.page(request, "login.html", status_code=401, login_csrf=cookie, next=_safe_next(next),
+                           error=msg("web.login.failed"), who=None)
+    settings = settings_of(request)
+    token = accounts.log_in(db, user=user, hours=settings.session_hours)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=settings.environment == "production",
+                        max_age=int(settings.session_hours * 3600))
+    response.delete_cookie(LOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(who: CheckedViewer, db: DB) -> Response:
+    accounts.log_out(db, web=who.web)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request, db: DB) -> Response:
+    try:
+        who = viewer(request, db)
+    except LoginRequired:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/county" if who.can("county") else "/sessions", status_code=303)

@@ -1,0 +1,25 @@
+"""A session's step-completion audit and the county overview (suggestions: congress/web/suggestions.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from congress.web import render, views
+from congress.web.deps import DB, CurrentViewer, visible_session
+
+router = APIRouter()
+
+
+@router.get("/sessions/{key}/audit")
+def audit(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
+    session = visible_session(db, who, key)
+    launcher = request.app.state.launcher
+    return render.page(request, "audit.html", who=who, session=session, steps=views.steps_of(db, session, launcher),
+                       events=views.audit_events(db, session), progress=views.progress(db, session))
+
+
+@router.get("/county")
+def county(request: Request, who: CurrentViewer, db: DB) -> Response:
+    who.require("county")
+    return render.page(request, "county.html", who=who, townships=views.county(db))

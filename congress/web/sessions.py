@@ -1,0 +1,187 @@
+"""Sessions: the township's list, creating one from the sample or an upload, the timeline with live
+progress, starting the flow, and downloading what it produced."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from congress.errors import InputError, Problem
+from congress.ical.builder import TZ
+from congress.inputs import load_session_file
+from congress.lifecycle import operations as ops
+from congress.messages import msg
+from congress.models import CongressSession, Document
+from congress.settings import REPO_ROOT
+from congress.web import render, views
+from congress.web.deps import DB, CheckedViewer, CurrentViewer, Viewer, settings_of, visible_session
+from congress.web.launcher import LaunchError, request_launch
+
+router = APIRouter()
+SAMPLE_DIR = REPO_ROOT / "config" / "sample"
+NOTICES = ("loaded", "launched", "already_running", "approval", "attendance", "tallies")
+
+
+def staging_dir(request: Request, label: str) -> Path:
+    """A new folder keeping what a user handed in, as handed in (never overwritten)."""
+    stamp = datetime.now(TZ).strftime("%Y%m%d-%H%M%S")
+    folder = settings_of(request).upload_dir.resolve() / f"{stamp}-{label}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder
+
+
+def problem_rows(problems: list[Problem], folder: Path | None = None) -> list[dict[str, Any]]:
+    """Problems as table rows, the file shown by the name the user gave it."""
+    rows = []
+    for p in problems:
+        name = Path(p.file).name if folder is not None and (str(folder) in str(Path(p.file).resolve())) else p.file
+        rows.append({"file": name, "line": p.line, "field": p.field, "problem": p.problem, "text": str(p)})
+    return rows
+
+
+def _list_page(request: Request, db: Session, who: Viewer, *, errors: list[dict[str, Any]] | None = None,
+               warnings: list[str] | None = None, status_code: int = 200) -> Response:
+    sessions = views.sessions_for(db, who.user.township_code)
+    rows = [{"session": s, "progress": views.progress(db, s)} for s in sessions]
+    return render.page(request, "sessions.html", status_code=status_code, who=who, rows=rows, errors=errors or [],
+                       warnings=warnings or [], notice=request.query_params.get("notice"))
+
+
+@router.get("/sessions")
+def sessions_page(request: Request, who: CurrentViewer, db: DB) -> Response:
+    return _list_page(request, db, who)
+
+
+def _load(request: Request, db: Session, who: Viewer, folder: Path, session_file: Path) -> Response:
+    """Validate and store a session file exactly as `congress load` does; errors name file and line."""
+    try:
+        spec = load_session_file(session_file)
+        if who.user.township_code and spec.township["code"] != who.user.township_code:
+            raise InputError([Problem(session_file.name, msg("web.create.other_township",
+                                                             code=spec.township["code"],
+                                                             mine=who.user.township_code), None, "township.code")])
+        session, _ = ops.load_session(db, spec=spec, actor=who.name, output_root=settings_of(request).output_dir)
+    except InputError as exc:
+        db.rollback()
+        return _list_page(request, db, who, errors=problem_rows(exc.problems, folder), status_code=422)
+    return RedirectResponse(f"/sessions/{session.key}?notice=loaded", status_code=303)
+
+
+@router.post("/sessions/sample")
+def create_from_sample(request: Request, who: CheckedViewer, db: DB) -> Response:
+    who.require("create_session")
+    folder = staging_dir(request, "sample")
+    for item in SAMPLE_DIR.iterdir():
+        if item.is_file():
+            shutil.copy2(item, folder / item.name)
+    return _load(request, db, who, folder, folder / "session.yaml")
+
+
+def _roster_name(session_bytes: bytes) -> str:
+    """The roster file name the session file asks for (just the name: uploads stay in their folder)."""
+    try:
+        data = yaml.safe_load(session_bytes.decode("utf-8-sig"))
+        name = Path(str(data.get("roster") or "roster.csv")).name if isinstance(data, dict) else "roster.csv"
+    except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
+        name = "roster.csv"
+    return name or "roster.csv"
+
+
+@router.post("/sessions/upload")
+async def create_from_upload(request: Request, session_file: Annotated[UploadFile, File()],
+                             roster_file: Annotated[UploadFile, File()], who: CheckedViewer,
+                             db: DB) -> Response:
+    who.require("create_session")
+    folder = staging_dir(request, "upload")
+    session_bytes = await session_file.read()
+    session_name = Path(session_file.filename or "session.yaml").name or "session.yaml"
+    if not session_name.endswith((".yaml", ".yml")):
+        session_name += ".yaml"
+    target = folder / session_name
+    target.write_bytes(session_bytes)
+    roster_name = _roster_name(session_bytes)
+    if roster_name == session_name:
+        roster_name = "roster.csv"
+    (folder / roster_name).write_bytes(await roster_file.read())
+    if roster_file.filename and Path(roster_file.filename).name != roster_name:
+        # keep the name it was uploaded under too, so the folder shows what the user handed in
+        (folder / f"uploaded-{Path(roster_file.filename).name}").write_bytes((folder / roster_name).read_bytes())
+    return _load(request, db, who, folder, target)
+
+
+def _timeline_context(request: Request, db: Session, who: Viewer, session: CongressSession) -> dict[str, Any]:
+    launcher = request.app.state.launcher
+    launch = views.launch_view(db, session, launcher)
+    return {"who": who, "session": session, "steps": views.steps_of(db, session, launcher), "launch": launch,
+            "gates": views.open_gates(db, session), "approvals": views.approvals(db, session),
+            "resolutions": views.resolutions(db, session), "progress": views.progress(db, session),
+            "launcher_ready": launcher is not None}
+
+
+@router.get("/sessions/{key}")
+def timeline(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
+    session = visible_session(db, who, key)
+    notice = request.query_params.get("notice")
+    return render.page(request, "timeline.html", notice=notice if notice in NOTICES else None,
+                       **_timeline_context(request, db, who, session))
+
+
+@router.get("/sessions/{key}/progress")
+def progress(key: str, request: Request, who: CurrentViewer, db: DB) -> JSONResponse:
+    """The timeline's live part: polled by the page while a flow runs."""
+    session = visible_session(db, who, key)
+    ctx = _timeline_context(request, db, who, session)
+    launch = ctx["launch"]
+    run = launch.run
+    return JSONResponse({
+        "state": session.state, "waiting_for": session.waiting_for, "message": session.state_message,
+        "active": launch.launch is not None,
+        "run": {"id": run.id, "name": run.name, "state": run.state, "state_name": run.state_name, "url": run.url}
+        if run else None,
+        "steps": [{"step": s.step, "status": s.status} for s in ctx["steps"]],
+        "done": ctx["progress"][0],
+        "html": render.fragment(request, "_live.html", **ctx),
+    })
+
+
+@router.post("/sessions/{key}/launch")
+def launch(key: str, request: Request, who: CheckedViewer, db: DB) -> Response:
+    """Start, continue or retry the session's flow: a flow run through the deployment, one at a time."""
+    who.require("launch")
+    session = visible_session(db, who, key)
+    launcher = request.app.state.launcher
+    purpose = views.launch_purpose(db, session)
+    if launcher is None or purpose is None:
+        raise HTTPException(409)
+    try:
+        result = request_launch(db, session, launcher=launcher, actor=who.name, purpose=purpose)
+    except LaunchError:
+        return render.page(request, "timeline.html", status_code=503, notice=None, launch_error=True,
+                           **_timeline_context(request, db, who, session))
+    notice = "launched" if result.started else "already_running"
+    return RedirectResponse(f"/sessions/{key}?notice={notice}", status_code=303)
+
+
+@router.get("/sessions/{key}/files/{doc_id}")
+def download(key: str, doc_id: int, request: Request, who: CurrentViewer, db: DB, format: str = "") -> Response:
+    session = visible_session(db, who, key)
+    doc = db.get(Document, doc_id)
+    if doc is None or doc.session_id != session.id:
+        raise HTTPException(404)
+    root = Path(session.output_dir).resolve()
+    rel = doc.path[:-5] + ".pdf" if format == "pdf" and doc.path.endswith(".docx") else doc.path
+    path = (root / rel).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(404)
+    media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             ".pdf": "application/pdf", ".ics": "text/calendar; charset=utf-8"}.get(path.suffix,
+                                                                                    "application/octet-stream")
+    return FileResponse(path, media_type=media, filename=path.name)

@@ -1,0 +1,137 @@
+"""The dashboard's buttons against a real Prefect API (the session-wide test harness): a click creates
+a flow run through the session deployment, and two clicks at once create one."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from congress.db import make_engine, session_scope
+from congress.lifecycle import operations as ops
+from congress.models import AuditEvent, FlowLaunch
+from congress.settings import Settings
+from congress.web import accounts
+from congress.web.app import create_app
+from tests.conftest import new_database
+from tests.test_web import KEY, csrf, login
+
+pytestmark = pytest.mark.flow
+
+
+@pytest.fixture(scope="module")
+def deployment(prefect_harness: None) -> str:
+    """The session deployment registered on the harness server (no runner: runs stay scheduled)."""
+    from flows.deployments import SESSION_DEPLOYMENT, session_deployment
+
+    session_deployment().apply()
+    return SESSION_DEPLOYMENT
+
+
+@pytest.fixture
+def app_with_launcher(backend: str, tmp_path: Path, deployment: str, sample_spec) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    from flows.deployments import PrefectLauncher
+
+    url, cleanup = new_database(backend, tmp_path)
+    settings = Settings(database_url=url, output_dir=tmp_path / "output", upload_dir=tmp_path / "uploads")
+    engine = make_engine(url)
+    with session_scope(engine) as db:
+        for name in ("staff", "staff2"):
+            accounts.create_user(db, username=name, display_name=name, role="staff", township_code="qingshan",
+                                 password=f"{name}-password", actor="test")
+        ops.load_session(db, spec=sample_spec, actor="test", output_root=settings.output_dir)
+    app = create_app(settings)
+    app.state.launcher = PrefectLauncher()
+    yield app, engine
+    engine.dispose()
+    cleanup()
+
+
+def _runs_of_session(deployment_name: str) -> list:  # type: ignore[type-arg]
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterTags,
+    )
+
+    async def read() -> list:  # type: ignore[type-arg]
+        async with get_client() as client:
+            return await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment_name.split("/")[1]])),
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"session-{KEY}"])),
+            )
+
+    return asyncio.run(read())
+
+
+def test_two_clicks_at_once_start_one_flow_run(app_with_launcher, deployment: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        _two_clicks(app_with_launcher, deployment)
+    finally:
+        # no run of this test may stay scheduled: a later test's runner serves the same deployment
+        asyncio.run(cancel_unfinished_runs())
+
+
+def _two_clicks(app_with_launcher, deployment: str) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    app, engine = app_with_launcher
+    before = {r.id for r in _runs_of_session(deployment)}
+    clients = [TestClient(app), TestClient(app)]
+    for client, name in zip(clients, ("staff", "staff2"), strict=True):
+        login(client, name, f"{name}-password")
+    tokens = [csrf(c) for c in clients]
+    barrier = threading.Barrier(2)
+    responses: list = [None, None]  # type: ignore[type-arg]
+
+    def click(i: int) -> None:
+        barrier.wait()
+        responses[i] = clients[i].post(f"/sessions/{KEY}/launch", data={"csrf_token": tokens[i]},
+                                       follow_redirects=False)
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    notices = sorted(r.headers["location"].split("notice=")[1] for r in responses)
+    assert notices == ["already_running", "launched"]
+    new_runs = [r for r in _runs_of_session(deployment) if r.id not in before]
+    assert len(new_runs) == 1
+    run = new_runs[0]
+    assert run.parameters["session_key"] == KEY and run.parameters["actor"] in ("staff", "staff2")
+    with session_scope(engine) as db:
+        launches = db.scalars(select(FlowLaunch)).all()
+        assert [(x.flow_run_id, x.active) for x in launches] == [(str(run.id), 1)]
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "flow_launched"))
+        assert event is not None and event.actor == launches[0].actor and event.detail["flow_run_id"] == str(run.id)
+
+    # the page shows the run; a third click while it is scheduled starts nothing
+    page = clients[0].get(f"/sessions/{KEY}")
+    assert "流程运行中" in page.text and str(run.id)[:8] in page.text
+    assert "already_running" in clients[0].post(f"/sessions/{KEY}/launch", data={"csrf_token": tokens[0]},
+                                                follow_redirects=False).headers["location"]
+
+    # once the run has ended the session is free again, and the next click starts a new run
+    asyncio.run(cancel_unfinished_runs())
+    assert clients[0].get(f"/sessions/{KEY}/progress").json()["active"] is False
+    again = clients[1].post(f"/sessions/{KEY}/launch", data={"csrf_token": tokens[1]}, follow_redirects=False)
+    assert again.headers["location"].endswith("notice=launched")
+    assert len([r for r in _runs_of_session(deployment) if r.id not in before]) == 2
+
+
+async def cancel_unfinished_runs() -> None:
+    """Cancel every run of the sample session that has not ended (on the harness server)."""
+    from prefect import get_client
+    from prefect.states import Cancelled
+
+    async with get_client() as client:
+        for run in await client.read_flow_runs():
+            if f"session-{KEY}" in (run.tags or []) and run.state and not run.state.is_final():
+                await client.set_flow_run_state(run.id, Cancelled(), force=True)
