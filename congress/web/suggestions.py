@@ -33,6 +33,7 @@ from congress.models import (
     Suggestion,
     Township,
 )
+from congress.profiles import Citation
 from congress.web import render, views
 from congress.web.deps import DB, CheckedViewer, CurrentViewer, Viewer, settings_of, visible_session
 
@@ -87,6 +88,14 @@ def _day(value: Any) -> date | None:
         return date.fromisoformat(str(value or "").strip())
     except ValueError:
         return None
+
+
+def citation_label(text: str) -> str:
+    """A round's stored citation (`file.md 第N条`) as staff read it: 《代表法》第五十一条."""
+    try:
+        return Citation.parse(text).label
+    except ValueError:
+        return text
 
 
 def _back(target: Any, default: str) -> str:
@@ -357,7 +366,7 @@ def _detail_page(request: Request, db: Session, who: Viewer, suggestion: Suggest
                        can_edit=who.user.role in EDITORS, can_reply=can_reply,
                        can_rate=current is not None and current.state == "replied", ratings=RATINGS,
                        rating_cn=RATING_CN, errors=errors or {}, form=form or {}, notice=_notice(request),
-                       default_day=today())
+                       default_day=today(), citation_label=citation_label)
 
 
 @router.get("/suggestions/{sid:int}")
