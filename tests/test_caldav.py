@@ -5,11 +5,8 @@ Prefect task via .fn(), and a feed's round trip through Radicale."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -27,6 +24,7 @@ from congress.calendar import operations as cal_ops
 from congress.calendar.publish import CalDAVPublisher, FilePublisher, deputy_calendar_id, publish_session
 from congress.lifecycle import operations as ops
 from congress.models import AuditEvent, Township
+from tests.servers import background_server, free_port
 from tests.test_calendar import advance, approve_plan
 
 DAV = "{DAV:}"
@@ -34,43 +32,19 @@ CS = "{http://calendarserver.org/ns/}"
 EVENTS = 60 * 5 + 9  # every deputy's five session events, and the presidium meeting for its nine members
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Radicale server on loopback, storing into a temporary folder; stopped after the module."""
     folder = tmp_path_factory.mktemp("radicale")
-    port = _free_port()
-    log = (folder / "radicale.log").open("wb")
+    port = free_port()
     # Radicale fsyncs every PUT; on tmpfs (when the machine has one) that costs nothing
     shm = Path("/dev/shm")
     store = Path(tempfile.mkdtemp(prefix="radicale-", dir=shm if shm.is_dir() else folder))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", "", f"--storage-filesystem-folder={store}",
-         f"--server-hosts=127.0.0.1:{port}", "--auth-type", "none", "--logging-level", "warning"],
-        stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "radicale", "--config", "", f"--storage-filesystem-folder={store}",
+           f"--server-hosts=127.0.0.1:{port}", "--auth-type", "none", "--logging-level", "warning"]
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url, timeout=1)
-            break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"Radicale did not start: {(folder / 'radicale.log').read_text()}")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with background_server(cmd, log_path=folder / "radicale.log", ready_url=url, seconds=30, any_status=True):
+        yield url
     shutil.rmtree(store, ignore_errors=True)
 
 

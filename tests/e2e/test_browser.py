@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cli.web import free_port, wait_for_http
 from congress.db import make_engine, session_scope
 from congress.settings import REPO_ROOT
 from congress.web import accounts
 from tests.conftest import new_database
+from tests.servers import background_server, free_port
 
 pytestmark = pytest.mark.flow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,19 +47,12 @@ def served(prefect_harness: None, tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "CONGRESS_DATABASE_URL": url,
            "CONGRESS_OUTPUT_DIR": str(tmp_path / "output"), "CONGRESS_UPLOAD_DIR": str(tmp_path / "uploads"),
            "PREFECT_LOGGING_LEVEL": "WARNING"}
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--poll-seconds", "1"],
-                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--poll-seconds", "1"]
     try:
-        assert wait_for_http(f"http://127.0.0.1:{port}/healthz", 60, proc), (tmp_path / "serve.log").read_text()
-        yield f"http://127.0.0.1:{port}"
+        with background_server(cmd, cwd=tmp_path, env=env, log_path=tmp_path / "serve.log",
+                               ready_url=f"http://127.0.0.1:{port}/healthz"):
+            yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         cleanup()
 
 

@@ -7,18 +7,17 @@ CONGRESS_SCREENSHOTS=docs docs/screenshots/suggestions.png is refreshed as well.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cli.web import free_port, wait_for_http
 from congress.db import make_engine, session_scope
 from congress.settings import REPO_ROOT
 from congress.web import accounts
 from tests.conftest import new_database
+from tests.servers import background_server, free_port
 
 pytestmark = pytest.mark.flow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,20 +36,13 @@ def dashboard(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "CONGRESS_DATABASE_URL": url, "CONGRESS_OUTPUT_DIR": str(tmp_path / "output"),
            "CONGRESS_UPLOAD_DIR": str(tmp_path / "uploads")}
-    log = (tmp_path / "web.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "congress.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "congress.web.app:create_app", "--host", "127.0.0.1",
+           "--port", str(port)]
     try:
-        assert wait_for_http(f"http://127.0.0.1:{port}/healthz", 60, proc), (tmp_path / "web.log").read_text()
-        yield f"http://127.0.0.1:{port}"
+        with background_server(cmd, cwd=REPO_ROOT, env=env, log_path=tmp_path / "web.log",
+                               ready_url=f"http://127.0.0.1:{port}/healthz"):
+            yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         cleanup()
 
 
