@@ -43,10 +43,11 @@ def advance_session(session_key: str, actor: str = "system") -> dict[str, Any]:
         result = STAGE_FLOWS[step](session_key=session_key, actor=actor)
         if result["status"] not in ("done", "skipped"):
             break
-    # One LibreOffice start for every document this run wrote, then once more for the audit report
-    # finalize writes when the session is complete.
+    # One LibreOffice start for every document this run wrote; once the session is complete, once more
+    # for the audit report finalize writes, and outcome.json again so it lists that PDF too.
     render_pdf(session_key, actor)
     outcome = finalize(session_key, actor)
     if outcome["state"] == "completed":
         render_pdf(session_key, actor)
+        outcome = finalize(session_key, actor)
     return outcome

@@ -21,6 +21,8 @@ from congress.rules import quorum
 from congress.settings import Settings
 
 SCHEMA = "congress-outcome/1"
+# one file per deputy: the audit report counts them instead of listing sixty rows each
+PER_DEPUTY_KINDS = ("notice", "notice_pdf", "invitation")
 
 
 def _iso(value: Any) -> str | None:
@@ -127,8 +129,8 @@ def _audit_report(db: Session, session: CongressSession, settings: Settings) -> 
             "finished": run.finished_at.strftime("%Y-%m-%d %H:%M") if run.finished_at else "",
             "actor": run.actor or "", "message": run.message or "",
             "documents": [{"path": d.path, "sha256": d.sha256} for d in docs if d.step == step
-                          and d.kind != "invitation" and d.kind != "notice"],
-            "counts": {k: sum(1 for d in docs if d.step == step and d.kind == k) for k in ("notice", "invitation")},
+                          and d.kind not in PER_DEPUTY_KINDS],
+            "counts": {k: sum(1 for d in docs if d.step == step and d.kind == k) for k in PER_DEPUTY_KINDS},
         })
     township = session.term.township
     ctx = common_context(db, session, profile)
