@@ -6,7 +6,7 @@ Exit status as in cli.main: 0 done, 1 bad input, 4 refused by a rule.
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,7 @@ from congress.calendar import feeds
 from congress.calendar import operations as cal_ops
 from congress.calendar.publish import publish_session, publisher_from_settings
 from congress.db import engine_for, migrate, session_scope
-from congress.ical.builder import TZ
+from congress.ical.builder import TZ, local_today
 from congress.lifecycle import operations as ops
 from congress.messages import msg
 from congress.models import Deputy, FeedToken, Term, Township
@@ -42,10 +42,6 @@ def _engine():  # type: ignore[no-untyped-def]
 def _fail(message: str, code: int = EXIT_INPUT) -> None:
     err.print(msg("cli.error", message=message), style="red", highlight=False)
     raise typer.Exit(code)
-
-
-def _today() -> date:
-    return datetime.now(TZ).date()
 
 
 def _session(db, key: str):  # type: ignore[no-untyped-def]
@@ -77,7 +73,7 @@ def reschedule(
             session = _session(db, session_key)
             change = cal_ops.reschedule_sitting(
                 db, session=session, sitting_key=sitting, day=day.date(), start=start, end=end, place=place,
-                actor=actor, settings=settings, today=on.date() if on else _today())
+                actor=actor, settings=settings, today=on.date() if on else local_today())
             moved = next(s for s in session.sittings if s.key == sitting)
             _warn(change.warnings)
             console.print(msg("calendar.reschedule.done", title=moved.title, day=moved.day.isoformat(),

@@ -23,6 +23,7 @@ from congress.db import engine_for, migrate, session_scope
 from congress.errors import InputError
 from congress.followup import meetings, operations, records, registers, reports, sweeper
 from congress.followup.common import RATING_CN, FollowupError, profile_of, resolve_township
+from congress.ical.builder import local_today
 from congress.messages import msg
 from congress.settings import Settings, get_settings
 
@@ -140,10 +141,9 @@ def rate_cmd(key: Key, code: str, rating: Annotated[str, typer.Argument(help="æ»
 @suggestions.command("overdue")
 def overdue_cmd(key: Key, today: OptDay = None) -> None:
     """The overdue list: items past their deadline without a reply."""
-    from flows.followup import today_in_shanghai
 
     with _unit() as (db, _):
-        rows = sweeper.overdue_rounds(db, resolve_township(db, key), today=today or today_in_shanghai())
+        rows = sweeper.overdue_rounds(db, resolve_township(db, key), today=today or local_today())
     if not rows:
         _say("followup.cli.overdue_none")
     for r in rows:

@@ -274,7 +274,7 @@ class Deadline:
     last_day: date
     extended: bool
     year_unknown: bool
-    citation: Citation
+    citation: Citation | None
     note: str
 
 
@@ -285,9 +285,8 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def period_end(start: date, months: int, is_rest_day: RestDayLookup, citation: Citation) -> Deadline:
-    """Last day of a period in months; moved past a holiday (第二百零三条); unknown years reported."""
-    last = add_months(start, months)
+def extend_past_rest(last: date, is_rest_day: RestDayLookup, citation: Citation | None) -> Deadline:
+    """A period ending on `last` moves past a statutory rest day (第二百零三条); unknown years reported."""
     due = last
     for _ in range(60):
         rest = is_rest_day(due)
@@ -299,6 +298,11 @@ def period_end(start: date, months: int, is_rest_day: RestDayLookup, citation: C
         due += timedelta(days=1)
     note = msg("rule.deadline.extended", last=last.isoformat(), due=due.isoformat()) if due != last else ""
     return Deadline(due, last, due != last, False, citation, note)
+
+
+def period_end(start: date, months: int, is_rest_day: RestDayLookup, citation: Citation) -> Deadline:
+    """Last day of a period in months (第二百零二条), moved past a holiday (第二百零三条)."""
+    return extend_past_rest(add_months(start, months), is_rest_day, citation)
 
 
 def suggestion_reply_due(

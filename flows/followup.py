@@ -3,12 +3,12 @@ and supervision activities. They only put tasks in order; the decisions are in c
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow
 
+from congress.ical.builder import local_today
 from tasks.followup import list_townships, meeting_documents, sweep_township
 
 if TYPE_CHECKING:
@@ -17,14 +17,10 @@ if TYPE_CHECKING:
 SWEEPER_DEPLOYMENT_NAME = "daily"
 
 
-def today_in_shanghai() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
 @flow(name="sweep", flow_run_name="sweep-{today}", log_prints=True)
 def sweep(today: date | None = None, actor: str = "sweeper") -> list[dict[str, Any]]:
     """Send what is due, mark what is overdue, escalate and audit, in every township, for day `today`."""
-    day = today or today_in_shanghai()
+    day = today or local_today()
     return [sweep_township(code, day, actor) for code in list_townships()]
 
 

@@ -11,10 +11,7 @@ from datetime import date, timedelta
 
 from congress.messages import msg
 from congress.profiles import Citation, Profile
-from congress.rules import RestDayLookup, add_months
-
-# the longest run of consecutive rest days a State Council arrangement has had is 9 (Spring Festival)
-_MAX_REST_RUN = 60
+from congress.rules import RestDayLookup, add_months, extend_past_rest
 
 
 @dataclass(frozen=True)
@@ -31,17 +28,8 @@ class Due:
 
 def _extend_past_rest(last: date, is_rest_day: RestDayLookup, citation: Citation | None) -> Due:
     """第二百零三条: a period whose last day is a statutory rest day ends on the next working day."""
-    due = last
-    for _ in range(_MAX_REST_RUN):
-        rest = is_rest_day(due)
-        if rest is None:
-            return Due(due, last, due != last, due.year, citation,
-                       msg("rule.deadline.unknown_year", year=due.year, due=due.isoformat()))
-        if not rest:
-            break
-        due += timedelta(days=1)
-    note = msg("rule.deadline.extended", last=last.isoformat(), due=due.isoformat()) if due != last else ""
-    return Due(due, last, due != last, None, citation, note)
+    d = extend_past_rest(last, is_rest_day, citation)
+    return Due(d.due, d.last_day, d.extended, d.due.year if d.year_unknown else None, citation, d.note)
 
 
 def days_after(start: date, days: int, is_rest_day: RestDayLookup, citation: Citation | None = None) -> Due:

@@ -124,6 +124,11 @@ def _event(entry: Entry, organizer: Person, attendees: Sequence[Person], alarms:
     return event
 
 
+def local_today() -> date:
+    """Today's date in Asia/Shanghai, whatever the machine's time zone."""
+    return datetime.now(TZ).date()
+
+
 def local(day: date, hhmm: str) -> datetime:
     hour, minute = (int(x) for x in hhmm.split(":"))
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)

@@ -10,7 +10,7 @@ written: the request's unit of work is rolled back before the page is drawn agai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from congress.followup import operations as fops
 from congress.followup.common import RATING_CN, STATE_CN, FollowupError, deputies_by_code, safe_name
-from congress.ical.builder import TZ
+from congress.ical.builder import local_today
 from congress.messages import msg
 from congress.models import (
     AuditEvent,
@@ -47,8 +47,6 @@ MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingm
          ".pdf": "application/pdf", ".ics": "text/calendar; charset=utf-8"}
 
 
-def today() -> date:
-    return datetime.now(TZ).date()
 
 
 def _as_of(request: Request) -> date:
@@ -56,7 +54,7 @@ def _as_of(request: Request) -> date:
     try:
         return date.fromisoformat(request.query_params.get("today", ""))
     except ValueError:
-        return today()
+        return local_today()
 
 
 def _require_editor(who: Viewer) -> None:
@@ -237,7 +235,7 @@ def _list_page(request: Request, db: Session, who: Viewer, *, township: Township
         request, "suggestions.html", status_code=status_code, who=who, session=session, township=township,
         townships=townships, rows=rows_for(db, sessions, as_of), today=as_of,
         can_edit=who.user.role in EDITORS and township is not None, batches=handovers(db, township) if township else [],
-        error=error, form=form or {}, notice=_notice(request), handover_day=(form or {}).get("on") or today(),
+        error=error, form=form or {}, notice=_notice(request), handover_day=(form or {}).get("on") or local_today(),
         back=request.url.path,
     )
 
@@ -313,7 +311,7 @@ def new_form(request: Request, who: CurrentViewer, db: DB) -> Response:
     if not code:
         raise HTTPException(404)
     township = _township(db, who, code)
-    return _new_page(request, db, who, township, form={"raised_on": today().isoformat(), "proposers": []})
+    return _new_page(request, db, who, township, form={"raised_on": local_today().isoformat(), "proposers": []})
 
 
 @router.post("/suggestions/new")
@@ -366,7 +364,7 @@ def _detail_page(request: Request, db: Session, who: Viewer, suggestion: Suggest
                        can_edit=who.user.role in EDITORS, can_reply=can_reply,
                        can_rate=current is not None and current.state == "replied", ratings=RATINGS,
                        rating_cn=RATING_CN, errors=errors or {}, form=form or {}, notice=_notice(request),
-                       default_day=today(), citation_label=citation_label)
+                       default_day=local_today(), citation_label=citation_label)
 
 
 @router.get("/suggestions/{sid:int}")
