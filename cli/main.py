@@ -285,8 +285,29 @@ def demo(
     _report(settings, key)
 
 
+sessions_app = typer.Typer(help="Loaded sessions: where their files are.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+
+
+@sessions_app.command("move-output")
+def move_output(session_key: str, actor: ActorOpt = "staff") -> None:
+    """Move a session's files to the folder CONGRESS_OUTPUT_DIR names now."""
+    settings = get_settings()
+    with session_scope(_engine(settings)) as db:
+        session = ops.get_session(db, session_key)
+        if session is None:
+            _fail(LookupError(msg("cli.unknown_session", key=session_key)))
+            return
+        try:
+            old, new = ops.move_output(db, session, settings, actor=actor)
+        except ops.OutputMoved as exc:
+            _fail(exc)
+            return
+    console.print(msg("output.moved_done", key=session_key, old=old, new=new), highlight=False)
+
+
 # Areas add their commands with `register(app)`, one line each.
-for _module in ("cli.web", "cli.calendar", "cli.followup"):
+for _module in ("cli.web", "cli.calendar", "cli.followup", "cli.audit", "cli.townships"):
     import_module(_module).register(app)
 
 

@@ -35,6 +35,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+READ_ONLY = "congress_read_only"
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # A unit of work that may write takes the write lock at BEGIN (IMMEDIATE), so a transaction that reads
+    # then writes waits (busy_timeout) for a concurrent writer instead of failing with SQLITE_BUSY_SNAPSHOT.
+    # A read-only one begins DEFERRED: under WAL it reads a snapshot and never waits for, nor blocks, a writer.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL, creating the SQLite file's folder when needed."""
     if url.startswith("sqlite"):
@@ -43,9 +53,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # IMMEDIATE takes the write lock at the start, so a transaction that reads then writes waits
-        # (busy_timeout) for a concurrent writer instead of failing with "database is locked"
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -67,6 +75,20 @@ def migrate(engine: Engine) -> None:
         cfg.attributes["connection"] = connection
         # "heads": areas add their tables on branches of their own until merged
         command.upgrade(cfg, "heads")
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work: never takes SQLite's write lock; rolled back at the end."""
+    options: dict[str, bool] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True  # a write by mistake fails loudly instead of committing
+    session = Session(bind=engine.execution_options(**options), expire_on_commit=False, autoflush=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 @contextmanager

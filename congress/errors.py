@@ -38,3 +38,11 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+class SessionHalted(Exception):
+    """The session is cancelled or postponed: no step runs until it is reinstated or rescheduled."""
+
+
+class SessionBusy(Exception):
+    """Another run of the same session holds it; this run did nothing."""

@@ -13,11 +13,22 @@ from congress.settings import REPO_ROOT
 MESSAGES_FILE = REPO_ROOT / "templates" / "messages.zh.yaml"
 
 
+# Areas may keep their messages in files of their own: templates/messages.d/<area>.zh.yaml.
+MESSAGES_DIR = REPO_ROOT / "templates" / "messages.d"
+
+
 @lru_cache(maxsize=4)
 def _catalogue(path: Path = MESSAGES_FILE) -> dict[str, str]:
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return {str(k): str(v) for k, v in data.items()}
+    files = [path, *sorted(MESSAGES_DIR.glob("*.zh.yaml"))] if path == MESSAGES_FILE else [path]
+    catalogue: dict[str, str] = {}
+    for file in files:
+        with file.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+        for k, v in data.items():
+            if str(k) in catalogue:
+                raise ValueError(f"message {k} defined twice ({file})")
+            catalogue[str(k)] = str(v)
+    return catalogue
 
 
 def msg(name: str, /, **values: Any) -> str:

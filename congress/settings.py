@@ -58,6 +58,28 @@ class Settings(BaseSettings):
         Path("output/caldav"), description="Folder the file publisher writes to when no CalDAV server is set",
     )
 
+    template_overrides_dir: Path = Field(
+        Path(".congress/template-overrides"),
+        description="Root of the townships' template override folders; an administrator picks one folder under it "
+        "per township (congress townships templates, or the admin page)",
+    )
+    log_dir: Path = Field(
+        Path(".congress/logs"), description="Where commands and the dashboard write unexpected errors (tracebacks)",
+    )
+    prefect_start_timeout: float = Field(
+        180.0, gt=0,
+        description="Seconds a command waits for the local Prefect server it starts (a slow or busy machine needs more)",
+    )
+    run_wait_seconds: float = Field(
+        0.0, ge=0,
+        description="Seconds a run waits for another run of the same session to finish before giving up (0: at once)",
+    )
+    tls_certfile: Path | None = Field(None, description="TLS certificate (PEM) for `congress serve` to speak HTTPS itself")
+    tls_keyfile: Path | None = Field(None, description="Its private key (PEM)")
+    behind_https_proxy: bool = Field(
+        False, description="The dashboard is reached only through an HTTPS reverse proxy (which terminates TLS)",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congress.documents.builder import write_bytes_atomic
-from congress.lifecycle.operations import audit
+from congress.lifecycle.operations import audit, output_folder
 from congress.messages import msg
 from congress.models import AuditEvent, CongressSession, Document
 from congress.settings import REPO_ROOT, Settings
@@ -270,11 +270,12 @@ def render_missing(
     enabled, notice = render_enabled(settings)
     if not enabled:
         return RenderReport(skipped=notice)
+    output_folder(db, session, settings)
     stale, fresh = stale_documents(db, session)
     report = RenderReport(up_to_date=fresh)
     if not stale:
         return report
-    root = Path(session.output_dir)
+    root = output_folder(db, session, settings)
     started = time.perf_counter()
     pdfs, report.starts = convert_to_pdf([root / d.path for d in stale])
     report.seconds = time.perf_counter() - started

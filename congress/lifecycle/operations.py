@@ -39,6 +39,12 @@ from congress.models import (
     Vote,
 )
 from congress.profiles import load_profile
+from congress.settings import Settings
+
+
+# A session in one of these states does not run (congress.errors.SessionHalted) until it is reinstated
+# or rescheduled (congress/calendar/operations.py).
+HALTED_STATES = ("cancelled", "postponed")
 
 
 def now() -> datetime:
@@ -71,6 +77,48 @@ def active_deputies(db: Session, session: CongressSession) -> list[Deputy]:
 
 def profile_of(session: CongressSession):  # type: ignore[no-untyped-def]
     return load_profile(session.term.township.profile)
+
+
+class OutputMoved(Exception):
+    """The session's files are in another folder than the current setting names; nothing was written."""
+
+
+def output_folder(db: Session, session: CongressSession, settings: Settings) -> Path:
+    """The folder a writer writes the session's files into: <CONGRESS_OUTPUT_DIR>/<session key>.
+
+    The session row remembers where its files are. When the setting changed since, the new folder is
+    adopted if the old one holds nothing (a first run that could not write there, say); otherwise the
+    files would end up split across two folders, so the writer is refused and told how to move them.
+    """
+    wanted = (Path(settings.output_dir) / session.key).resolve()
+    recorded = Path(session.output_dir) if session.output_dir else None
+    if recorded is not None and recorded != wanted:
+        if recorded.is_dir() and any(recorded.iterdir()):
+            raise OutputMoved(msg("output.moved", key=session.key, old=recorded, new=wanted))
+        session.output_dir = str(wanted)
+        db.flush()
+    return wanted
+
+
+def move_output(db: Session, session: CongressSession, settings: Settings, *, actor: str) -> tuple[Path, Path]:
+    """Move the session's files to the folder the current setting names, and record it."""
+    import shutil
+
+    old = Path(session.output_dir)
+    new = (Path(settings.output_dir) / session.key).resolve()
+    if old == new:
+        return old, new
+    if new.exists() and any(new.iterdir()):
+        raise OutputMoved(msg("output.target_not_empty", new=new))
+    new.parent.mkdir(parents=True, exist_ok=True)
+    if old.is_dir():
+        if new.exists():
+            new.rmdir()
+        shutil.move(str(old), str(new))
+    session.output_dir = str(new)
+    db.flush()
+    audit(db, actor=actor, action="output_moved", session=session, old=str(old), new=str(new))
+    return old, new
 
 
 # --- loading a session file --------------------------------------------------------------

@@ -105,7 +105,7 @@ def finalize(db: Session, session_key: str, *, actor: str, settings: Settings) -
     session = ops.get_session(db, session_key)
     if session is None:
         raise LookupError(msg("cli.unknown_session", key=session_key))
-    root = Path(session.output_dir)
+    root = ops.output_folder(db, session, settings)
     if session.state == "completed":
         _audit_report(db, session, settings)
     outcome = build_outcome(db, session)

@@ -83,7 +83,7 @@ class Outputs:
 
     def __init__(self, db: Session, session: CongressSession, step: str, settings: Settings):
         self.db, self.session, self.step = db, session, step
-        self.root = Path(session.output_dir)
+        self.root = ops.output_folder(db, session, settings)
         override = session.term.township.templates_dir
         self.env = template_environment(
             override_dir=Path(override) if override else None, templates_root=settings.templates_dir,
@@ -147,6 +147,7 @@ def run_step(db: Session, session_key: str, step: str, *, actor: str, settings: 
     run = ops.step_run(db, session, step, STEPS.index(step))
     if run.status == "done":
         return StepResult(step, "skipped", run.message, documents=run.evidence.get("documents", []))
+    ops.output_folder(db, session, settings)  # refuses (OutputMoved) before the step is marked as running
     ops.start_step(db, session, run, actor=actor, flow_run_id=flow_run_id)
     db.commit()  # let watchers see the step as running
     ctx = StepContext(db, session, ops.profile_of(session), Outputs(db, session, step, settings), actor, settings)
