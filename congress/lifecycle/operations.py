@@ -41,7 +41,6 @@ from congress.models import (
 from congress.profiles import load_profile
 from congress.settings import Settings
 
-
 # A session in one of these states does not run (congress.errors.SessionHalted) until it is reinstated
 # or rescheduled (congress/calendar/operations.py).
 HALTED_STATES = ("cancelled", "postponed")
