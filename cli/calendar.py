@@ -1,6 +1,7 @@
-"""Calendar commands: reschedule or cancel after the notices went out, feed addresses, publishing.
+"""Calendar commands: reschedule, cancel, postpone and reinstate a session, feed addresses, publishing.
 
-Exit status as in cli.main: 0 done, 1 bad input, 4 refused by a rule.
+Exit status as in cli.main: 0 done, 1 bad input, 4 refused by a rule. Every change of a session
+rewrites its outcome.json once the change is committed.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,9 +23,10 @@ from congress.calendar.publish import publish_session, publisher_from_settings
 from congress.db import engine_for, migrate, session_scope
 from congress.ical.builder import TZ, local_today
 from congress.lifecycle import operations as ops
-from congress.messages import msg
+from congress.lifecycle.outcome import finalize
+from congress.messages import has, msg
 from congress.models import Deputy, FeedToken, Term, Township
-from congress.settings import get_settings
+from congress.settings import Settings, get_settings
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -39,7 +41,7 @@ def _engine():  # type: ignore[no-untyped-def]
     return engine
 
 
-def _fail(message: str, code: int = EXIT_INPUT) -> None:
+def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
     err.print(msg("cli.error", message=message), style="red", highlight=False)
     raise typer.Exit(code)
 
@@ -56,6 +58,17 @@ def _warn(warnings: list[str]) -> None:
         err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
 
 
+def _outcome(settings: Settings, key: str, actor: str) -> None:
+    """Rewrite outcome.json after a change, in a unit of work of its own (the change is committed)."""
+    with session_scope(_engine()) as db:
+        outcome = finalize(db, key, actor=actor, settings=settings)
+    console.print(msg("calendar.outcome.written", path=Path(outcome["output_dir"]) / "outcome.json"), highlight=False)
+
+
+def _state_name(state: str) -> str:
+    return msg(f"web.state.{state}") if has(f"web.state.{state}") else state
+
+
 def reschedule(
     session_key: str,
     sitting: Annotated[str, typer.Argument(help="Key of the sitting in the session file's schedule (e.g. plenary-2).")],
@@ -66,7 +79,10 @@ def reschedule(
     on: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day the change is notified (default today).")] = None,
     actor: ActorOpt = "staff",
 ) -> None:
-    """Move a sitting after the notices went out: same UID, higher SEQUENCE, invitations re-issued."""
+    """Move a sitting after the notices went out: same UID, higher SEQUENCE, its files rewritten.
+
+    In a postponed session, the postponement is lifted once every sitting it put off has a new date.
+    """
     settings = get_settings()
     try:
         with session_scope(_engine()) as db:
@@ -78,12 +94,20 @@ def reschedule(
             _warn(change.warnings)
             console.print(msg("calendar.reschedule.done", title=moved.title, day=moved.day.isoformat(),
                               start=moved.start, end=moved.end, place=moved.place,
-                              sequence=max(change.sequences.values(), default=0), files=change.invitations),
+                              sequence=change.sequences.get(change.uids[0], 0), files=change.invitations),
                           highlight=False)
+            if change.pending:
+                console.print(msg("calendar.reschedule.still_postponed", titles="、".join(change.pending)),
+                              highlight=False)
+            elif change.state is not None:
+                console.print(msg("calendar.reschedule.lifted", checkin=session.checkin_date.isoformat()),
+                              highlight=False)
     except rules.RuleViolation as violation:
         _fail(str(violation), EXIT_BLOCKED)
-    except (LookupError, ValueError) as exc:
+    except (LookupError, ValueError, ops.OutputMoved) as exc:
         _fail(str(exc))
+    if change.recorded:
+        _outcome(settings, session_key, actor)
 
 
 def cancel(
@@ -92,20 +116,72 @@ def cancel(
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit).")] = "",
     actor: ActorOpt = "staff",
 ) -> None:
-    """Cancel a sitting or the whole session: STATUS:CANCELLED and a METHOD:CANCEL file per deputy."""
+    """Cancel a sitting or the whole session: STATUS:CANCELLED, each deputy's file rewritten as METHOD:CANCEL.
+
+    A cancelled session does not run until `congress reinstate`.
+    """
     settings = get_settings()
     try:
         with session_scope(_engine()) as db:
             session = _session(db, session_key)
             change = cal_ops.cancel(db, session=session, sitting_key=sitting, reason=reason, actor=actor,
                                     settings=settings)
-            if change.uids:
+            if sitting is None:
+                console.print(msg("calendar.cancel.session_done", key=session_key, files=change.cancellations)
+                              if change.state else msg("calendar.cancel.session_already", key=session_key),
+                              highlight=False)
+            elif change.uids:
                 titles = "、".join(dict.fromkeys(e["summary"] for e in _summaries(db, change.uids)))
                 console.print(msg("calendar.cancel.done", titles=titles, files=change.cancellations), highlight=False)
             else:
-                console.print(msg("calendar.cancel.already", titles=sitting or session_key), highlight=False)
-    except (LookupError, ValueError) as exc:
+                console.print(msg("calendar.cancel.already", titles=sitting), highlight=False)
+    except (LookupError, ValueError, ops.OutputMoved) as exc:
         _fail(str(exc))
+    if change.recorded:
+        _outcome(settings, session_key, actor)
+
+
+def postpone(
+    session_key: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit and shown as the session's state).")],
+    on: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day of the postponement (default today); events from this day on are put off.")] = None,
+    actor: ActorOpt = "staff",
+) -> None:
+    """Postpone the whole session, its dates to be fixed later: it does not run, and its coming events are
+    cancelled in the deputies' calendars until each sitting is rescheduled (or `congress reinstate`)."""
+    settings = get_settings()
+    try:
+        with session_scope(_engine()) as db:
+            session = _session(db, session_key)
+            change = cal_ops.postpone(db, session=session, reason=reason, actor=actor, settings=settings,
+                                      today=on.date() if on else local_today())
+            console.print(msg("calendar.postpone.done", key=session_key, files=change.cancellations)
+                          if change.state else msg("calendar.postpone.already", key=session_key), highlight=False)
+    except (LookupError, ValueError, ops.OutputMoved) as exc:
+        _fail(str(exc))
+    if change.recorded:
+        _outcome(settings, session_key, actor)
+
+
+def reinstate(
+    session_key: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit).")] = "",
+    actor: ActorOpt = "staff",
+) -> None:
+    """Lift a cancellation or postponement: the session's earlier state comes back and its events are
+    confirmed again (METHOD:REQUEST); the next `congress run` continues from the first unfinished step."""
+    settings = get_settings()
+    try:
+        with session_scope(_engine()) as db:
+            session = _session(db, session_key)
+            change = cal_ops.reinstate(db, session=session, reason=reason, actor=actor, settings=settings)
+            console.print(msg("calendar.reinstate.done", key=session_key, state=_state_name(change.state[1]),
+                              files=change.invitations)
+                          if change.state else msg("calendar.reinstate.not_halted", key=session_key), highlight=False)
+    except (LookupError, ValueError, ops.OutputMoved) as exc:
+        _fail(str(exc))
+    if change.recorded:
+        _outcome(settings, session_key, actor)
 
 
 def _summaries(db, uids: list[str]) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -235,5 +311,7 @@ def calendar_publish(session_key: str, actor: ActorOpt = "staff") -> None:
 def register(app: typer.Typer) -> None:
     app.command()(reschedule)
     app.command()(cancel)
+    app.command()(postpone)
+    app.command()(reinstate)
     app.add_typer(feeds_app, name="feeds")
     app.add_typer(calendar_app, name="calendar")

@@ -1,14 +1,22 @@
 """`congress`: load a session, give the human-gate inputs, run the flows, watch the steps.
 
-Exit status: 0 completed (or recorded), 1 bad input, 3 waiting for a human input, 4 blocked by a rule.
+Exit status (EXIT_HELP below; README "Exit status"): 0 completed or recorded, 1 bad input, 2 usage,
+3 waiting for a human input, 4 blocked by a rule, 5 session cancelled or postponed, 6 another run holds
+the session, 7 the Prefect server did not start in time, 8 internal error (traceback in the log), 9 verify
+found a broken record. No command prints a traceback: `CongressApp` has the last word on every error.
 """
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import shutil
+import sys
+import tempfile
 import threading
-from datetime import date
+import traceback
+from datetime import date, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,8 +27,9 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy import select
 
-from congress.db import engine_for, migrate, session_scope
-from congress.errors import InputError
+from cli.prefect_server import PrefectStartError, prefect_api
+from congress.db import engine_for, migrate, read_scope, session_scope
+from congress.errors import InputError, OutputWriteError, SessionBusy, SessionHalted
 from congress.inputs import load_attendance, load_session_file, load_tallies
 from congress.lifecycle import operations as ops
 from congress.lifecycle.context import session_title
@@ -30,14 +39,195 @@ from congress.messages import msg
 from congress.models import Document, StepRun
 from congress.settings import REPO_ROOT, Settings, get_settings
 
-app = typer.Typer(help="Township congress session orchestrator (乡镇人民代表大会会议流程).", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+(EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_WAITING, EXIT_BLOCKED, EXIT_HALTED, EXIT_BUSY, EXIT_PREFECT,
+ EXIT_INTERNAL, EXIT_VERIFY) = range(10)
+EXIT_HELP = """Exit status:
+  0  completed, or the input recorded
+  1  bad input (file, line, field, problem), a wrong setting (e.g. the CalDAV password), or a file or folder that cannot be written
+  2  usage error (an unknown option, a missing argument)
+  3  waiting for a human input
+  4  blocked by a rule
+  5  the session is cancelled or postponed
+  6  another run of this session holds it
+  7  the Prefect server did not start in time (CONGRESS_PREFECT_START_TIMEOUT)
+  8  internal error: one line here, the traceback in CONGRESS_LOG_DIR
+  9  congress verify found a broken or altered record"""
+
+
+class CongressApp(typer.Typer):
+    """The Typer app with the last word on errors: one Chinese line and an exit status, never a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        _prefect_start_timeout()
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:  # SystemExit (typer.Exit, usage errors) and Ctrl-C (130) pass through
+            try:
+                code = report_error(exc)
+            except Exception:  # the message catalogue itself is broken: still no traceback on the terminal
+                sys.stderr.write(f"congress: 内部错误 internal error, log: {write_traceback(exc)}\n")
+                code = EXIT_INTERNAL
+            sys.exit(code)
+
+
+app = CongressApp(help="Township congress session orchestrator (乡镇人民代表大会会议流程).", epilog=EXIT_HELP,
+                  no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-EXIT_INPUT, EXIT_WAITING, EXIT_BLOCKED = 1, 3, 4
 STATUS_STYLE = {"done": "green", "waiting": "yellow", "blocked": "red", "failed": "red", "running": "cyan",
-                "pending": "dim"}
+                "interrupted": "red", "pending": "dim"}
+
+
+# --- errors: what the user reads, and the log ------------------------------------------------------
+
+# errno -> what a township user can do about it
+DISK_CAUSES = {errno.ENOSPC: "no_space", errno.EDQUOT: "no_space", errno.EROFS: "read_only",
+               errno.EACCES: "forbidden", errno.EPERM: "forbidden", errno.ENOENT: "missing",
+               errno.ENOTDIR: "not_dir", errno.EISDIR: "is_dir", errno.EIO: "io"}
+
+
+def report_error(exc: BaseException) -> int:
+    """Print what went wrong in Chinese (a few lines at most) and return the exit status."""
+    exc = _unwrap(exc)
+    known = _known_error(exc)
+    if known is None:
+        log = write_traceback(exc)
+        lines, code = [msg("cli.fault.internal", log=log or msg("cli.fault.no_log"))], EXIT_INTERNAL
+    else:
+        lines, code = known
+    for line in lines:
+        err.print(line, style="red", highlight=False, markup=False)
+    return code
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """The exception a Prefect wrapper (a failed or crashed run) carries, when it carries one."""
+    seen = set()
+    while type(exc).__module__.startswith("prefect") and exc.__cause__ is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc = exc.__cause__
+    return exc
+
+
+def _known_error(exc: BaseException) -> tuple[list[str], int] | None:
+    """The lines and exit status of an error the user can act on; None for an internal error."""
+    from congress import rules
+
+    line = msg("cli.error", message=str(exc))
+    if isinstance(exc, InputError):
+        return [msg("cli.error", message=str(problem)) for problem in exc.problems], EXIT_INPUT
+    if isinstance(exc, SessionHalted):
+        return [line], EXIT_HALTED
+    if isinstance(exc, SessionBusy):
+        return [line], EXIT_BUSY
+    if isinstance(exc, PrefectStartError):
+        return [line], EXIT_PREFECT
+    if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
+        # a command that runs its flows in Prefect's own ephemeral mode (the follow-up commands)
+        return [msg("cli.prefect.ephemeral_failed", log=write_traceback(exc) or msg("cli.fault.no_log"))], EXIT_PREFECT
+    if isinstance(exc, rules.RuleViolation):
+        return [line], EXIT_BLOCKED
+    if isinstance(exc, ops.OutputMoved) or _is_user_error(exc):
+        return [line], EXIT_INPUT
+    if type(exc).__module__.startswith("jinja2") and type(exc).__name__ == "TemplateNotFound":
+        return [msg("cli.error", message=msg("cli.fault.template_missing", name=exc,
+                                            folder=get_settings().templates_dir))], EXIT_INPUT
+    if isinstance(exc, LookupError) and not isinstance(exc, KeyError | IndexError):
+        return [line], EXIT_INPUT
+    if isinstance(exc, OutputWriteError):  # its text is already the line for staff
+        return [line], EXIT_INPUT
+    if isinstance(exc, OSError) and exc.errno in DISK_CAUSES:
+        path = exc.filename if exc.filename is not None else "?"
+        cause = msg(f"cli.fault.disk.{DISK_CAUSES[exc.errno]}", detail=exc.strerror or str(exc))
+        return [msg("cli.error", message=msg("cli.fault.disk", path=path, cause=cause))], EXIT_INPUT
+    if type(exc).__module__.startswith("caldav") and type(exc).__name__ == "AuthorizationError":
+        settings = get_settings()
+        return [msg("cli.error", message=msg("cli.fault.caldav_auth", url=settings.caldav_url,
+                                            user=settings.caldav_user))], EXIT_INPUT
+    if type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith("pydantic"):
+        return _settings_problems(exc), EXIT_INPUT
+    if type(exc).__module__.startswith("sqlalchemy") and (cause := _sqlite_cause(exc)) is not None:
+        return [msg("cli.error", message=msg("cli.fault.database", url=_database(), cause=cause))], EXIT_INPUT
+    return None
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    """An error raised with a message for staff by an area of the core (follow-up, accounts)."""
+    from congress.followup.common import FollowupError
+
+    return isinstance(exc, FollowupError)
+
+
+def _settings_problems(exc: Any) -> list[str]:
+    lines = []
+    for problem in exc.errors()[:5]:
+        where = "_".join(str(p) for p in problem.get("loc", ())).upper()
+        lines.append(msg("cli.error", message=msg("cli.fault.settings", name=f"CONGRESS_{where or '…'}",
+                                                 problem=problem.get("msg", ""))))
+    return lines or [msg("cli.error", message=str(exc))]
+
+
+def _sqlite_cause(exc: BaseException) -> str | None:
+    """SQLite's own words for a database file the user can fix (read-only, full, missing folder)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    for words, cause in (("readonly database", "read_only"), ("database or disk is full", "no_space"),
+                         ("unable to open database file", "cannot_open")):
+        if words in text:
+            return msg(f"cli.fault.disk.{cause}", detail=text)
+    return None
+
+
+def _database() -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(get_settings().database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "CONGRESS_DATABASE_URL"
+
+
+def log_file() -> Path | None:
+    """Today's log file under CONGRESS_LOG_DIR (or the system's temporary folder when that can't be written)."""
+    try:
+        folder = get_settings().log_dir
+    except Exception:  # the settings themselves are wrong: still log somewhere
+        folder = Path(".congress/logs")
+    for candidate in (folder, Path(tempfile.gettempdir()) / "congress-logs"):
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+            path = (candidate / f"congress-{date.today().isoformat()}.log").resolve()
+            with path.open("a", encoding="utf-8"):
+                return path
+        except OSError:
+            continue
+    return None
+
+
+def write_traceback(exc: BaseException) -> Path | None:
+    """Append the traceback with the time and the command line to today's log; its path, or None."""
+    path = log_file()
+    if path is None:
+        return None
+    header = f"=== {datetime.now().astimezone().isoformat(timespec='seconds')} pid {os.getpid()}: congress " \
+             f"{' '.join(sys.argv[1:])}\n"
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(header + "".join(traceback.format_exception(exc)) + "\n")
+    except OSError:
+        return None
+    return path
+
+
+def _prefect_start_timeout() -> None:
+    """Give Prefect's own ephemeral server (the follow-up commands use it) the configured start time too."""
+    if "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in os.environ:
+        return
+    try:
+        timeout = get_settings().prefect_start_timeout
+    except Exception:  # wrong settings: the command that reads them says so (and --help still works)
+        return
+    os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(max(1, math.ceil(timeout)))
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
@@ -46,53 +236,71 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _fail(exc: Exception) -> None:
-    if isinstance(exc, InputError):
-        for problem in exc.problems:
-            err.print(msg("cli.error", message=str(problem)), style="red", highlight=False)
-    else:
-        err.print(msg("cli.error", message=str(exc)), style="red", highlight=False)
-    raise typer.Exit(EXIT_INPUT)
-
-
 def _record_inputs(
     settings: Settings, source: Path | None, key: str | None, *, actor: str, approve_plan: str | None,
     attendance: Path | None, tallies: Path | None, agree_resolutions: str | None, decided_on: date | None,
+    run: bool = False,
 ) -> str:
-    """Load the session file and record every gate input given, in ONE transaction: all or nothing."""
+    """Load the session file and record every gate input given, in ONE transaction: all or nothing.
+
+    With `run`, the session must be able to advance: a cancelled or postponed one is refused (exit 5) and
+    its output folder must be writable (exit 1 naming it), before anything is recorded or Prefect starts.
+    """
     engine = _engine(settings)
+    spec = load_session_file(source) if source else None
+    if run and _claimed(settings, spec.key if spec else key or ""):  # before anything is recorded
+        raise SessionBusy(msg("runs.busy", key=spec.key if spec else key))
+    loaded = None  # said once the transaction has committed: a refused run keeps nothing
+    with session_scope(engine) as db:
+        if spec is not None:
+            session, changed = ops.load_session(db, spec=spec, actor=actor, output_root=settings.output_dir)
+            for warning in spec.warnings:
+                err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
+            loaded = (msg("cli.loaded", title=_title(session), key=session.key,
+                          deputies=len(ops.active_deputies(db, session)), output=session.output_dir)
+                      if changed else msg("cli.unchanged", key=session.key))
+        else:
+            session = ops.get_session(db, key or "")
+            if session is None:
+                raise LookupError(msg("cli.unknown_session", key=key))
+        if run:
+            if session.state in ops.HALTED_STATES:  # raised inside the transaction: nothing is kept
+                raise SessionHalted(msg(f"runs.halted.{session.state}", key=session.key))
+            _check_writable(ops.output_folder(db, session, settings))
+        if approve_plan:
+            ops.record_party_decision(db, session, subject="plan", decision="approved", approver=approve_plan,
+                                      comments="", decided_on=decided_on or session.plan_date, actor=actor)
+        if attendance:
+            rows = load_attendance(attendance, {d.code: d.name for d in ops.active_deputies(db, session)})
+            ops.record_attendance(db, session, rows, actor=actor, source=str(attendance))
+        if agree_resolutions:
+            ops.record_party_decision(db, session, subject="resolutions", decision="approved",
+                                      approver=agree_resolutions, comments="",
+                                      decided_on=decided_on or session.opening_date, actor=actor)
+        if tallies:
+            recorded = ops.record_tallies(db, session, load_tallies(tallies), actor=actor)
+            for warning in recorded["warnings"]:
+                err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
+        stored = session.key
+    if loaded:
+        console.print(loaded, highlight=False)
+    return stored
+
+
+def _check_writable(folder: Path) -> None:
+    """Create the folder and a file in it, so a read-only or full disk is named before any step runs."""
     try:
-        spec = load_session_file(source) if source else None
-        with session_scope(engine) as db:
-            if spec is not None:
-                session, changed = ops.load_session(db, spec=spec, actor=actor, output_root=settings.output_dir)
-                for warning in spec.warnings:
-                    err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
-                console.print(msg("cli.loaded", title=_title(session), key=session.key,
-                                  deputies=len(ops.active_deputies(db, session)), output=session.output_dir)
-                              if changed else msg("cli.unchanged", key=session.key), highlight=False)
-            else:
-                session = ops.get_session(db, key or "")
-                if session is None:
-                    raise LookupError(msg("cli.unknown_session", key=key))
-            if approve_plan:
-                ops.record_party_decision(db, session, subject="plan", decision="approved", approver=approve_plan,
-                                          comments="", decided_on=decided_on or session.plan_date, actor=actor)
-            if attendance:
-                rows = load_attendance(attendance, {d.code: d.name for d in ops.active_deputies(db, session)})
-                ops.record_attendance(db, session, rows, actor=actor, source=str(attendance))
-            if agree_resolutions:
-                ops.record_party_decision(db, session, subject="resolutions", decision="approved",
-                                          approver=agree_resolutions, comments="",
-                                          decided_on=decided_on or session.opening_date, actor=actor)
-            if tallies:
-                recorded = ops.record_tallies(db, session, load_tallies(tallies), actor=actor)
-                for warning in recorded["warnings"]:
-                    err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
-            return session.key
-    except (InputError, LookupError) as exc:
-        _fail(exc)
-        raise  # unreachable
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".congress-write-check-"):
+            pass
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from exc
+
+
+def _claimed(settings: Settings, key: str) -> bool:
+    from congress.lifecycle.claim import session_claimed
+
+    return session_claimed(engine_for(settings.database_url), key)
 
 
 def _title(session: Any) -> str:
@@ -100,10 +308,16 @@ def _title(session: Any) -> str:
 
 
 def _step_table(settings: Settings, key: str) -> Table:
-    with session_scope(engine_for(settings.database_url)) as db:
+    """The step table as the database has it now (a read-only unit of work: it never waits on the run)."""
+    from congress.web.views import shown_statuses
+
+    engine = engine_for(settings.database_url)
+    with read_scope(engine) as db:
         session = ops.get_session(db, key)
-        assert session is not None
+        if session is None:
+            raise LookupError(msg("cli.unknown_session", key=key))
         runs = {r.step: r for r in db.scalars(select(StepRun).where(StepRun.session_id == session.id))}
+        shown = shown_statuses(engine, session.key, runs)
         counts: dict[str, int] = {}
         for doc in db.scalars(select(Document).where(Document.session_id == session.id)):
             counts[doc.step] = counts.get(doc.step, 0) + 1
@@ -113,47 +327,94 @@ def _step_table(settings: Settings, key: str) -> Table:
             table.add_column(column, overflow="fold")
         for i, step in enumerate(STEPS, start=1):
             run = runs.get(step)
-            status = run.status if run else "pending"
+            status = shown.get(step, "pending")
             finished = run.finished_at.astimezone().strftime("%H:%M:%S") if run and run.finished_at else ""
             table.add_row(str(i), msg(f"step.{step}"), f"[{STATUS_STYLE[status]}]{msg(f'status.{status}')}[/]",
                           finished, str(counts.get(step, "")), (run.message or "") if run else "")
+        if "interrupted" in shown.values():
+            table.caption = msg("cli.status.interrupted_hint", key=session.key)
         return table
 
 
+def _quiet_prefect(verbose: bool) -> None:
+    """Prefect's console shows warnings only (a PDF that could not be made); its errors and their
+    tracebacks go to the log file, and the command prints one line of its own."""
+    import logging
+
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()  # Prefect's own handlers first: a root handler added before would replace them
+    log = log_file()
+    if log is not None:
+        to_file = logging.FileHandler(log, encoding="utf-8")
+        to_file.setLevel(logging.WARNING)
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(to_file)  # the flow and task run loggers propagate to the root
+        logging.getLogger("prefect._internal").addHandler(to_file)
+    if verbose:
+        return
+    loggers = [logging.getLogger(), *(x for x in logging.root.manager.loggerDict.values() if isinstance(x, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                handler.addFilter(_warnings_only)
+
+
+def _warnings_only(record: Any) -> bool:
+    import logging
+
+    return record.levelno < logging.ERROR and not record.exc_info
+
+
 def _run_flow(settings: Settings, key: str, actor: str, verbose: bool) -> dict[str, Any]:
-    """Run the parent flow in this process while a thread redraws the step table from the database."""
+    """Run the parent flow in this process while a thread redraws the step table from the database.
+
+    Prefect runs against PREFECT_API_URL, or a local server started here and stopped with this command.
+    """
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # the ephemeral server's telemetry heartbeat races its own SQLite file at start-up and logs a trace
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ["CONGRESS_DATABASE_URL"] = settings.database_url
     os.environ["CONGRESS_OUTPUT_DIR"] = str(settings.output_dir)
     get_settings.cache_clear()
     console.print(msg("cli.run.start", title=key), highlight=False)
-    stop = threading.Event()
-    with Live(_step_table(settings, key), console=console, refresh_per_second=4, transient=True) as live:
-        def poll() -> None:
-            while not stop.wait(0.5):
-                try:
-                    live.update(_step_table(settings, key))
-                except Exception:  # a read racing a write; the next poll catches up
-                    continue
+    with prefect_api(settings):
+        _quiet_prefect(verbose)
+        from flows.session import advance_session
 
-        watcher = threading.Thread(target=poll, daemon=True)
-        watcher.start()
+        stop = threading.Event()
         try:
-            from flows.session import advance_session
+            with Live(_step_table(settings, key), console=console, refresh_per_second=4, transient=True) as live:
+                def poll() -> None:
+                    while not stop.wait(0.5):
+                        try:
+                            live.update(_step_table(settings, key))
+                        except Exception:  # a read racing a write; the next poll catches up
+                            continue
 
-            result = advance_session(session_key=key, actor=actor)
+                watcher = threading.Thread(target=poll, daemon=True)
+                watcher.start()
+                try:
+                    state = advance_session(session_key=key, actor=actor, return_state=True)
+                finally:
+                    stop.set()
+                    watcher.join()
+            # the run's own exception (an unreadable file, a full disk), not Prefect's wrapper of it
+            result: dict[str, Any] = state.result()
         finally:
-            stop.set()
-            watcher.join()
-    console.print(_step_table(settings, key))
+            try:
+                console.print(_step_table(settings, key))
+            except Exception:  # the table is a courtesy: the error that matters is the run's
+                pass
+    if result.get("stopped") == "halted":
+        raise SessionHalted(result["message"])
+    if result.get("stopped") == "busy":
+        raise SessionBusy(result["message"])
     return result
 
 
 def _report(settings: Settings, key: str) -> None:
-    with session_scope(engine_for(settings.database_url)) as db:
+    with read_scope(engine_for(settings.database_url)) as db:
         session = ops.get_session(db, key)
         assert session is not None
         state, message, gate = session.state, session.state_message, session.waiting_for
@@ -162,6 +423,8 @@ def _report(settings: Settings, key: str) -> None:
     if state == "completed":
         console.print(msg("cli.run.completed"), style="green")
         return
+    if state in ops.HALTED_STATES:
+        raise SessionHalted(msg(f"runs.halted.{state}", key=key))
     if state == "waiting":
         console.print(message or msg("cli.run.waiting", gate=gate), style="yellow", highlight=False)
         raise typer.Exit(EXIT_WAITING)
@@ -197,7 +460,7 @@ def run(
     source = Path(session) if session.endswith((".yaml", ".yml")) else None
     key = _record_inputs(settings, source, None if source else session, actor=actor, approve_plan=approve_plan,
                          attendance=attendance, tallies=tallies, agree_resolutions=agree_resolutions,
-                         decided_on=decided_on)
+                         decided_on=decided_on, run=True)
     _run_flow(settings, key, actor, verbose)
     _report(settings, key)
 
@@ -214,13 +477,14 @@ def approve(
 ) -> None:
     """Record the party committee's decision on the plan or on the draft resolutions."""
     if subject not in ("plan", "resolutions"):
-        _fail(ValueError(msg("input.bad_value", value=subject, what="审批事项（plan / resolutions）")))
+        err.print(msg("cli.error", message=msg("input.bad_value", value=subject, what="审批事项（plan / resolutions）")),
+                  style="red", highlight=False)
+        raise typer.Exit(EXIT_INPUT)
     engine = _engine(get_settings())
     with session_scope(engine) as db:
         session = ops.get_session(db, session_key)
         if session is None:
-            _fail(LookupError(msg("cli.unknown_session", key=session_key)))
-            return
+            raise LookupError(msg("cli.unknown_session", key=session_key))
         decision = "returned" if send_back else "approved"
         day = decided_on or (session.plan_date if subject == "plan" else session.opening_date)
         ops.record_party_decision(db, session, subject=subject, decision=decision, approver=approver,
@@ -238,7 +502,7 @@ def attendance_cmd(session_key: str, file: Path, actor: ActorOpt = "staff") -> N
 
 
 def _attendance_counts(key: str) -> dict[str, int]:
-    with session_scope(engine_for(get_settings().database_url)) as db:
+    with read_scope(engine_for(get_settings().database_url)) as db:
         session = ops.get_session(db, key)
         statuses = session_attendance(db, session) if session else []
     return {s: statuses.count(s) for s in ("present", "leave", "absent")}
@@ -259,9 +523,6 @@ def status(session_key: str) -> None:
     """Show the session's steps with their status."""
     settings = get_settings()
     _engine(settings)
-    with session_scope(engine_for(settings.database_url)) as db:
-        if ops.get_session(db, session_key) is None:
-            _fail(LookupError(msg("cli.unknown_session", key=session_key)))
     console.print(_step_table(settings, session_key))
 
 
@@ -280,7 +541,7 @@ def demo(
                         output_dir=(folder / "output").resolve())
     key = _record_inputs(settings, sample / "session.yaml", None, actor="demo", approve_plan="镇党委书记（示例）",
                          attendance=sample / "attendance.csv", tallies=sample / "tallies.yaml",
-                         agree_resolutions="镇党委书记（示例）", decided_on=None)
+                         agree_resolutions="镇党委书记（示例）", decided_on=None, run=True)
     _run_flow(settings, key, "demo", verbose)
     _report(settings, key)
 
@@ -296,13 +557,8 @@ def move_output(session_key: str, actor: ActorOpt = "staff") -> None:
     with session_scope(_engine(settings)) as db:
         session = ops.get_session(db, session_key)
         if session is None:
-            _fail(LookupError(msg("cli.unknown_session", key=session_key)))
-            return
-        try:
-            old, new = ops.move_output(db, session, settings, actor=actor)
-        except ops.OutputMoved as exc:
-            _fail(exc)
-            return
+            raise LookupError(msg("cli.unknown_session", key=session_key))
+        old, new = ops.move_output(db, session, settings, actor=actor)
     console.print(msg("output.moved_done", key=session_key, old=old, new=new), highlight=False)
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +13,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
+from cli.prefect_server import free_port, start_prefect_server, wait_for_http  # noqa: F401  (tests import them here)
 from congress.db import engine_for, migrate, session_scope
 from congress.messages import msg
 from congress.models import User
@@ -23,47 +22,7 @@ from congress.settings import get_settings
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-users_app = typer.Typer(help="Dashboard accounts: add, change a password, list.", no_args_is_help=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_http(url: str, seconds: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
-    """True once the URL answers 200; False on timeout or when the process exits first."""
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    return False
-
-
-def start_prefect_server(log_dir: Path, port: int = 0, timeout: float = 180) -> tuple[subprocess.Popen[bytes], str]:
-    """A Prefect server on a free loopback port (its own SQLite database under PREFECT_HOME)."""
-    port = port or free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / "prefect-server.log"
-    console.print(msg("web.serve.prefect_starting", url=api), highlight=False)
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api}
-    with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env)
-    if not wait_for_http(f"{api}/health", timeout, proc):
-        proc.terminate()
-        raise RuntimeError(msg("web.serve.prefect_failed", seconds=int(timeout), log=log))
-    return proc, api
+users_app = typer.Typer(help="Dashboard accounts: add, change a password, unlock, list.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -79,7 +38,16 @@ def register(app: typer.Typer) -> None:
         """Start the web dashboard and the runner that executes its flows (and a Prefect server if none is named)."""
         import uvicorn
 
+        from congress.web.security import serve_refusal
+
         settings = get_settings()
+        # before anything starts: production serves a non-loopback address over HTTPS only
+        refusal = serve_refusal(settings, host)
+        if refusal is not None:
+            err.print(msg("cli.error", message=refusal), style="red", highlight=False)
+            raise typer.Exit(1)
+        tls = ({"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
+               if settings.tls_certfile and settings.tls_keyfile else {})
         migrate(engine_for(settings.database_url))
         with session_scope(engine_for(settings.database_url)) as db:
             if db.scalar(select(User.id).limit(1)) is None:
@@ -99,12 +67,13 @@ def register(app: typer.Typer) -> None:
 
             web = create_app(settings)
             web.state.launcher = PrefectLauncher()
-            console.print(msg("web.serve.ready", url=f"http://{host}:{port}/", api=os.environ["PREFECT_API_URL"]),
+            scheme = "https" if tls else "http"
+            console.print(msg("web.serve.ready", url=f"{scheme}://{host}:{port}/", api=os.environ["PREFECT_API_URL"]),
                           highlight=False)
             # uvicorn re-raises a captured SIGTERM once it has shut down; exit through `finally` then,
             # so the runner and the Prefect server are stopped too instead of being orphaned
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            uvicorn.run(web, host=host, port=port, log_level="warning")
+            uvicorn.run(web, host=host, port=port, log_level="warning", **tls)  # type: ignore[arg-type]
         finally:
             # the runner first, while the API it reports to is still up; SIGINT: its SIGTERM path lingers
             for child in reversed(children):
@@ -175,6 +144,22 @@ def users_passwd(username: str, password_stdin: PasswordStdin = False, actor: Ac
             err.print(msg("cli.error", message=str(exc)), style="red", highlight=False)
             raise typer.Exit(1) from exc
     console.print(msg("web.account.password_set", username=username), highlight=False)
+
+
+@users_app.command("unlock")
+def users_unlock(username: str, actor: ActorOpt = "admin-cli") -> None:
+    """Let an account log in again after too many failed attempts (clears its failures from every address)."""
+    from congress.web.accounts import get_user, unlock
+
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    migrate(engine)
+    with session_scope(engine) as db:
+        if get_user(db, username) is None:
+            err.print(msg("cli.error", message=msg("web.account.unknown", username=username)), style="red")
+            raise typer.Exit(1)
+        cleared = unlock(db, actor=actor, username=username)
+    console.print(msg("security.users.unlocked", username=username, n=cleared), highlight=False)
 
 
 @users_app.command("list")

@@ -28,10 +28,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # first: switching a fresh file to WAL takes a lock that another process opening it may hold
+    cursor.execute("PRAGMA busy_timeout=10000")
     # WAL lets the CLI's progress display read while a flow writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -65,13 +66,26 @@ def engine_for(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision, under a lock so concurrent starts don't race."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from congress.lifecycle.claim import migration_lock
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    # Every command migrates first: when the schema is current, a read-only look is all it costs (no
+    # write lock on SQLite, so a command starting while a flow writes does not queue behind it).
+    with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+        if set(MigrationContext.configure(connection).get_current_heads()) == heads:
+            return
+    # SQLite: BEGIN IMMEDIATE is the write lock; PostgreSQL: an advisory lock until this transaction
+    # commits. The second of two concurrent starts waits here, then finds the schema current.
     with engine.begin() as connection:
+        migration_lock(connection)
         cfg.attributes["connection"] = connection
         # "heads": areas add their tables on branches of their own until merged
         command.upgrade(cfg, "heads")

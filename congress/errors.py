@@ -46,3 +46,24 @@ class SessionHalted(Exception):
 
 class SessionBusy(Exception):
     """Another run of the same session holds it; this run did nothing."""
+
+
+class OutputWriteError(OSError):
+    """A file could not be written (disk full, read-only or forbidden folder); the step is not done.
+
+    An OSError still (tasks retry I/O errors), whose text is one line for staff naming the file, the cause
+    and the fix. Files are written whole or not at all, so nothing half-written is left behind.
+    """
+
+    def __init__(self, path: Path, cause: OSError):
+        import errno
+
+        reason = {errno.ENOSPC: "runs.write.no_space", errno.EDQUOT: "runs.write.no_space",
+                  errno.EROFS: "runs.write.read_only", errno.EACCES: "runs.write.forbidden",
+                  errno.EPERM: "runs.write.forbidden"}.get(cause.errno or 0, "runs.write.other")
+        self.message = msg("runs.write_failed", path=display_path(path),
+                           cause=msg(reason, detail=cause.strerror or str(cause)))
+        super().__init__(cause.errno, self.message, str(path))
+
+    def __str__(self) -> str:
+        return self.message

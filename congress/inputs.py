@@ -1,7 +1,10 @@
 """Reading and validating what staff hand in: session file, roster, attendance, tallies.
 
 Every problem names the file, the line (or field) and what is wrong; all problems of a file are
-collected before raising, and nothing here writes anywhere.
+collected before raising, and nothing here writes anywhere. Files are untrusted: a file is read only
+when it is a regular file no larger than its kind's cap (congress/limits.py), a file another file
+names must lie inside the naming file's folder, YAML anchors and aliases are refused, unknown keys
+are errors, and every number and text is bounded before anything is computed from it.
 """
 
 from __future__ import annotations
@@ -9,16 +12,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from congress import rules
+from congress import limits, rules
 from congress.errors import InputError, Problem, display_path
 from congress.holidays import is_rest_day
 from congress.messages import msg
@@ -30,21 +35,167 @@ SESSION_KINDS = ("regular", "extraordinary", "first_of_term")
 OFFICES = ("chair", "vice_chair", "head", "deputy_head")
 ROUND_KINDS = ("preliminary", "formal", "revote", "additional")
 
+# Texts that end up in file names (a deputy's code and name, a resolution's title, an office): no path
+# separators or control characters, and short enough in UTF-8 that "<prefix>-<text>.docx" and the
+# writer's temporary ".<name>.XXXXXXXX.tmp" stay within the 255 bytes a file name may have.
+FILE_NAME_BYTES = 120
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab (\x09) and line breaks are checked separately
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029\x85]")
+
+KIND_CN = {"session": "会议文件", "roster": "代表名册", "attendance": "出席情况文件", "tallies": "计票结果文件",
+           "suggestions": "建议文件", "items": "决议落实事项文件", "records": "登记文件",
+           "meeting": "会议或活动文件", "template": "模板文件"}
+
 
 # --- reading files -----------------------------------------------------------------------
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """File text and the encoding it was in: UTF-8 (BOM or not) first, then GBK/GB18030 as Excel writes."""
-    if not path.exists():
-        raise InputError([Problem(display_path(path), msg("input.not_found"))])
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), "gbk" if encoding == "gb18030" else "utf-8"
-        except UnicodeDecodeError:
+class Refused(Exception):
+    """A file was not read (missing, not a regular file, too large, outside its folder): the reason."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def size_text(n: int) -> str:
+    """A byte count as staff read it (KB below one MB)."""
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(n // 1024, 1)} KB"
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return msg("inputs.file.directory")
+    if stat.S_ISFIFO(mode):
+        return msg("inputs.file.fifo")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return msg("inputs.file.device")
+    return msg("inputs.file.special")
+
+
+def read_capped(path: Path, *, kind: str) -> bytes:
+    """The bytes of a regular file of at most the kind's cap; raises Refused without reading otherwise.
+
+    The size is checked on the file's metadata first and the read stops at cap + 1 bytes, so a
+    device (/dev/zero), a FIFO or a huge file costs nothing; the opened file must be the one checked.
+    """
+    cap = limits.MAX_FILE_BYTES[kind]
+    try:
+        before = os.stat(path)
+    except FileNotFoundError:
+        raise Refused(msg("input.not_found")) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        raise Refused(msg("inputs.file.unreadable", reason=getattr(exc, "strerror", None) or type(exc).__name__)) from None
+    if not stat.S_ISREG(before.st_mode):
+        raise Refused(msg("inputs.file.not_regular", what=_not_regular(before.st_mode)))
+    too_large = msg("inputs.file.too_large", size=size_text(max(before.st_size, cap + 1)), kind=KIND_CN[kind],
+                    cap=size_text(cap))
+    if before.st_size > cap:
+        raise Refused(too_large)
+    try:
+        # O_NONBLOCK: should a FIFO be swapped in after the check, opening it does not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise Refused(msg("inputs.file.unreadable", reason=exc.strerror or type(exc).__name__)) from None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+            raise Refused(msg("inputs.file.changed"))
+        chunks: list[bytes] = []
+        remaining = cap + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as exc:
+        raise Refused(msg("inputs.file.unreadable", reason=exc.strerror or type(exc).__name__)) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > cap:
+        raise Refused(too_large)
+    return data
+
+
+def read_input(path: Path, *, kind: str) -> bytes:
+    """The bytes of an input file given by the user (`read_capped`), a refusal as an InputError naming it."""
+    try:
+        return read_capped(Path(path), kind=kind)
+    except Refused as exc:
+        raise InputError([Problem(display_path(Path(path)), exc.message)]) from None
+
+
+def resolve_named(base_folder: Path, value: str) -> Path:
+    """The file a value names, inside base_folder: absolute paths, `..` and links leading out are Refused."""
+    text = str(value)
+    if not text.strip() or _CONTROL.search(text) or _LINE_BREAK.search(text) or len(text.encode()) > 1024:
+        raise Refused(msg("inputs.path.bad", value=show(text)))
+    if text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text) or Path(text).is_absolute():
+        raise Refused(msg("inputs.path.absolute", value=show(text)))
+    if ".." in re.split(r"[\\/]+", text):
+        raise Refused(msg("inputs.path.parent", value=show(text)))
+    try:
+        folder = Path(base_folder).resolve()
+        target = (folder / text).resolve()
+    except (OSError, RuntimeError):  # a symbolic-link loop
+        raise Refused(msg("inputs.path.bad", value=show(text))) from None
+    if not target.is_relative_to(folder) or target == folder:
+        raise Refused(msg("inputs.path.outside", value=show(text)))
+    return target
+
+
+def show(value: Any, limit: int = 40) -> str:
+    """A value quoted back in a message, cut short: a message never carries a whole file."""
+    text = value if isinstance(value, str) else repr(value) if not isinstance(value, int | float | date) else str(value)
+    text = _LINE_BREAK.sub(" ", _CONTROL.sub("", text))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def decode(raw: bytes, file: str) -> tuple[str, str]:
+    """Text and encoding of a file's bytes: UTF-8 (BOM or not), else GBK/GB18030 as Excel writes it.
+
+    A file that mixes the two (a GBK roster with one row pasted from a UTF-8 file, or the reverse)
+    is refused naming the odd lines: decoded as either, those lines would be silently garbled.
+    """
+    if b"\x00" in raw:  # UTF-16/32 or a binary file
+        raise InputError([Problem(file, msg("input.encoding"))])
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf8_lines, other_lines = [], []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
             continue
-    raise InputError([Problem(display_path(path), msg("input.encoding"))])
+        try:
+            line.decode("utf-8-sig" if number == 1 else "utf-8")
+            utf8_lines.append(number)
+        except UnicodeDecodeError:
+            other_lines.append(number)
+    if utf8_lines and other_lines:
+        # The file is in the encoding of most of its lines (UTF-8 when it starts with a BOM); the others are odd.
+        utf8_file = raw.startswith(_BOM) or len(utf8_lines) > len(other_lines)
+        odd, file_enc, line_enc = ((other_lines, "UTF-8", "GBK") if utf8_file else (utf8_lines, "GBK", "UTF-8"))
+        problems = [Problem(file, msg("inputs.encoding.mixed", file_encoding=file_enc, line_encoding=line_enc), n)
+                    for n in odd[:10]]
+        if len(odd) > 10:
+            problems.append(Problem(file, msg("inputs.encoding.mixed_more", count=len(odd) - 10)))
+        raise InputError(problems)
+    try:
+        return raw.decode("gb18030"), "gbk"
+    except UnicodeDecodeError:
+        raise InputError([Problem(file, msg("input.encoding"))]) from None
+
+
+def read_text(path: Path, *, kind: str, raw: bytes | None = None) -> tuple[str, str]:
+    """File text and the encoding it was in (see `decode`); the file is read with its kind's cap."""
+    path = Path(path)
+    return decode(read_input(path, kind=kind) if raw is None else raw, display_path(path))
 
 
 class _Lines:
@@ -52,14 +203,20 @@ class _Lines:
 
     def __init__(self, node: yaml.Node | None):
         self.by_path: dict[tuple[Any, ...], int] = {}
+        self.duplicates: list[tuple[str, int]] = []  # a key given twice in one mapping: YAML keeps the last
         if node is not None:
             self._walk(node, ())
 
     def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
         self.by_path[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
             for key_node, value_node in node.value:
                 child = (*path, key_node.value)
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        self.duplicates.append((str(key_node.value), key_node.start_mark.line + 1))
+                    seen.add(key_node.value)
                 self._walk(value_node, child)
                 self.by_path[child] = key_node.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
@@ -74,18 +231,83 @@ class _Lines:
         return self.by_path.get(())
 
 
-def load_yaml(path: Path) -> tuple[Any, _Lines]:
-    text, _ = read_text(path)
+class _Loader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml when present) whose scalars fail as YAML errors with their line."""
+
+
+class _BadScalar(yaml.constructor.ConstructorError):
+    """A scalar YAML accepts but Python cannot hold (2026-13-45, a 5000-digit number): a Chinese problem."""
+
+
+def _guarded(tag: str, what: str) -> None:
+    base = _Loader.yaml_constructors[tag]
+
+    def construct(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return base(loader, node)
+        except (ValueError, OverflowError):
+            raise _BadScalar(None, None, msg("input.bad_value", value=show(node.value), what=what),
+                             node.start_mark) from None
+
+    _Loader.add_constructor(tag, construct)
+
+
+_guarded("tag:yaml.org,2002:timestamp", "日期（YYYY-MM-DD）")
+_guarded("tag:yaml.org,2002:int", "整数")
+_guarded("tag:yaml.org,2002:float", "数字")
+
+
+def _yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, _BadScalar):
+        text = str(exc.problem)
+    else:
+        # the problem ("mapping values are not allowed here") says more than the context ("while scanning…")
+        detail = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+        text = msg("input.yaml", error=show(detail, 120))
+    return Problem(file, text, mark.line + 1 if mark is not None else None)
+
+
+def _check_shape(text: str, file: str) -> None:
+    """Refuse anchors and aliases (they expand exponentially: "billion laughs") and deep nesting."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise InputError([Problem(file, msg("inputs.yaml.alias"), line)])
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > limits.MAX_YAML_DEPTH:
+                raise InputError([Problem(file, msg("inputs.yaml.too_deep", max=limits.MAX_YAML_DEPTH), line)])
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+
+
+def load_yaml(path: Path, *, kind: str = "meeting", raw: bytes | None = None) -> tuple[Any, _Lines]:
+    """A YAML file's data and the line of every key, read within its kind's cap; no anchors or aliases."""
+    path = Path(path)
+    text, _ = read_text(path, kind=kind, raw=raw)
+    file = display_path(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        _check_shape(text, file)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise InputError(
-            [Problem(display_path(path), msg("input.yaml", error=str(exc).splitlines()[0]),
-                     line + 1 if line is not None else None)]
-        ) from exc
-    return data, _Lines(node)
+        raise InputError([_yaml_problem(file, exc)]) from None
+    except RecursionError:
+        raise InputError([Problem(file, msg("inputs.yaml.too_deep", max=limits.MAX_YAML_DEPTH))]) from None
+    lines = _Lines(node)
+    if lines.duplicates:
+        raise InputError([Problem(file, msg("inputs.yaml.duplicate_key", key=show(key)), line)
+                          for key, line in lines.duplicates[:20]])
+    return data, lines
+
+
+_WHAT = {str: "文字", int: "整数", date: "日期（YYYY-MM-DD）", list: "列表", dict: "字段组", bool: "是/否"}
 
 
 class _Collector:
@@ -126,17 +348,95 @@ class _Collector:
             try:
                 value = date.fromisoformat(value)
             except ValueError:
-                self.add(msg("input.bad_value", value=value, what="日期（YYYY-MM-DD）"), *path)
+                self.add(msg("input.bad_value", value=show(value), what="日期（YYYY-MM-DD）"), *path)
                 return default
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            what = {str: "文字", int: "整数", date: "日期（YYYY-MM-DD）", list: "列表", dict: "字段组", bool: "是/否"}
-            label = what.get(kind, str(kind)) if isinstance(kind, type) else "值"
-            self.add(msg("input.bad_value", value=value, what=label), *path)
+        if (kind is date and isinstance(value, datetime)) or not isinstance(value, kind) or (
+                kind is int and isinstance(value, bool)):
+            label = _WHAT.get(kind, "值") if isinstance(kind, type) else "值"
+            self.add(msg("input.bad_value", value=show(value), what=label), *path)
+            return default
+        if isinstance(value, date) and not limits.DATE_RANGE[0] <= value <= limits.DATE_RANGE[1]:
+            low, high = limits.DATE_RANGE
+            self.add(msg("inputs.out_of_range", value=value, low=low, high=high), *path)
             return default
         return value
 
+    def text(self, data: Any, *path: Any, cap: int, required: bool = True, default: str = "",
+             file_name: bool = False, multiline: bool = False) -> str:
+        """A string of at most `cap` characters (one line unless multiline); file_name: safe in a file name."""
+        value = self.get(data, *path, kind=str, required=required, default=default)
+        return self.check_text(value, *path, cap=cap, file_name=file_name, multiline=multiline, default=default)
 
-# --- roster ------------------------------------------------------------------------------
+    def check_text(self, value: Any, *path: Any, cap: int, file_name: bool = False, multiline: bool = False,
+                   default: str = "", line: int | None = None) -> str:
+        if not isinstance(value, str) or value == default:
+            return value if isinstance(value, str) else default
+        if len(value) > cap:
+            self.add(msg("inputs.too_long", length=len(value), max=cap), *path, line=line)
+            return default
+        if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
+            self.add(msg("inputs.control_chars", value=show(value)), *path, line=line)
+            return default
+        if file_name and ("/" in value or "\\" in value or value.strip(". ") == ""
+                          or len(value.encode()) > FILE_NAME_BYTES):
+            self.add(msg("inputs.file_name_chars", value=show(value), max=FILE_NAME_BYTES // 3), *path, line=line)
+            return default
+        return value
+
+    def number(self, data: Any, *path: Any, low: int, high: int, required: bool = True, default: int = 0) -> int:
+        """A whole number within [low, high]; a negative count says so in the words staff know."""
+        value = self.get(data, *path, kind=int, required=required, default=None)
+        if value is None:
+            return default
+        if not low <= value <= high:
+            negative = value < 0 and low == 0
+            self.add(msg("input.negative") if negative else msg("inputs.out_of_range", value=show(value), low=low,
+                                                                   high=high), *path)
+            return default
+        return value
+
+    def items(self, data: Any, *path: Any, required: bool = False, cap: int = limits.MAX_LIST_ITEMS) -> list[Any]:
+        """A list of at most `cap` items (a longer one is reported and cut)."""
+        value = self.get(data, *path, kind=list, required=required, default=[]) or []
+        if len(value) > cap:
+            self.add(msg("inputs.too_many", count=len(value), max=cap), *path)
+            return value[:cap]
+        return value
+
+    def codes(self, data: Any, *path: Any, required: bool = False) -> list[str]:
+        """A list of roster codes (text or whole numbers)."""
+        out = []
+        for i, item in enumerate(self.items(data, *path, required=required, cap=limits.MAX_DEPUTIES)):
+            if isinstance(item, bool) or not isinstance(item, str | int):
+                self.add(msg("input.bad_value", value=show(item), what="代表编号"), *path, i)
+                continue
+            code = self.check_text(str(item), *path, i, cap=CODE_CHARS)
+            if code:
+                out.append(code)
+        return out
+
+    def unknown_keys(self, data: Any, schema: Any, *path: Any) -> None:
+        """Report every key the schema does not know (schema: nested dicts, [item] for lists, None for a value)."""
+        if isinstance(schema, dict) and isinstance(data, dict):
+            for key, value in data.items():
+                if key not in schema:
+                    if path == ("township",) and key == "templates_dir":
+                        self.add(msg("inputs.templates_dir"), *path, key)
+                    else:
+                        self.add(msg("inputs.unknown_key", key=show(key), keys="、".join(schema)), *path, key)
+                elif schema[key] is not None:
+                    self.unknown_keys(value, schema[key], *path, key)
+        elif isinstance(schema, list) and isinstance(data, list):
+            for i, item in enumerate(data[: limits.MAX_LIST_ITEMS]):
+                self.unknown_keys(item, schema[0], *path, i)
+
+
+CODE_CHARS = 32  # a deputy's code (代表编号), as the roster and every list of codes carry it
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+MAX_CSV_ROWS = max(limits.MAX_LIST_ITEMS, limits.MAX_DEPUTIES)
 
 ROSTER_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "code": (("代表编号", "编号", "id"), True),
@@ -148,6 +448,9 @@ ROSTER_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "occupation": (("职务", "工作单位及职务", "occupation"), False),
     "status": (("状态", "status"), False),
 }
+# Characters per roster column: the sizes of the deputy table's columns (congress/models/township.py).
+ROSTER_CHARS = {"code": CODE_CHARS, "name": 64, "gender": 8, "group": 64, "constituency": 64, "phone": 64,
+                "occupation": 128, "status": 16}
 STATUS_VALUES = {"在任": "active", "active": "active", "": "active", "终止": "ended", "ended": "ended"}
 
 
@@ -169,6 +472,7 @@ class Roster:
     path: Path
     encoding: str
     rows: list[RosterRow]
+    raw: bytes = b""
 
     @property
     def codes(self) -> dict[str, RosterRow]:
@@ -179,16 +483,24 @@ class Roster:
         return [row for row in self.rows if row.status == "active"]
 
 
-def _csv_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str], str]:
-    text, encoding = read_text(path)
+def _csv_rows(path: Path, *, kind: str, raw: bytes | None = None
+              ) -> tuple[list[tuple[int, dict[str, str]]], list[str], str]:
+    """Rows of a CSV (line, column → stripped cell) within the kind's byte cap and MAX_LIST_ITEMS rows."""
+    text, encoding = read_text(path, kind=kind, raw=raw)
+    file = display_path(Path(path))
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
     rows = []
-    for record in reader:
-        if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
-            continue
-        rows.append((reader.line_num, {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}))
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        for record in reader:
+            if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
+                continue
+            if len(rows) >= MAX_CSV_ROWS:
+                raise InputError([Problem(file, msg("inputs.too_many_rows", max=MAX_CSV_ROWS), reader.line_num)])
+            rows.append((reader.line_num, {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}))
+    except csv.Error as exc:  # a cell beyond the csv module's field limit, a stray quote at the end
+        raise InputError([Problem(file, msg("inputs.csv", error=show(str(exc), 80)), reader.line_num)]) from None
     return rows, header, encoding
 
 
@@ -206,34 +518,42 @@ def _columns(header: list[str], spec: dict[str, tuple[tuple[str, ...], bool]], o
     return found
 
 
-def _read_csv(path: Path, spec: dict[str, tuple[tuple[str, ...], bool]]
+def _read_csv(path: Path, spec: dict[str, tuple[tuple[str, ...], bool]], *, kind: str, raw: bytes | None = None
               ) -> tuple[_Collector, list[tuple[int, dict[str, str]]], dict[str, str], str]:
     """A CSV's rows with the spec's columns located; a missing required column fails at once."""
     out = _Collector(path)
-    records, header, encoding = _csv_rows(path)
+    records, header, encoding = _csv_rows(path, kind=kind, raw=raw)
     columns = _columns(header, spec, out)
     out.fail()
     return out, records, columns, encoding
 
 
-def load_roster(path: Path) -> Roster:
+# --- roster ------------------------------------------------------------------------------
+
+
+def load_roster(path: Path, *, raw: bytes | None = None) -> Roster:
     """The deputies of a term from a CSV roster; duplicates and empty required cells are rejected."""
-    out, records, columns, encoding = _read_csv(path, ROSTER_COLUMNS)
+    path = Path(path)
+    raw = read_input(path, kind="roster") if raw is None else raw
+    out, records, columns, encoding = _read_csv(path, ROSTER_COLUMNS, kind="roster", raw=raw)
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
     for line, record in records:
-        values = {key: record.get(column, "") for key, column in columns.items()}
+        values = {}
+        for key, column in columns.items():
+            values[key] = out.check_text(record.get(column, ""), cap=ROSTER_CHARS[key], line=line,
+                                         file_name=key in ("code", "name"))
         for key in ("code", "name", "group"):
-            if not values.get(key):
+            if not record.get(columns.get(key, ""), ""):
                 out.add(msg("input.empty_field", column=ROSTER_COLUMNS[key][0][0]), line=line)
         code = values.get("code", "")
         if code and code in seen:
-            out.add(msg("input.duplicate_id", code=code, first=seen[code]), line=line)
+            out.add(msg("input.duplicate_id", code=show(code), first=seen[code]), line=line)
         elif code:
             seen[code] = line
         status = STATUS_VALUES.get(values.get("status", ""))
         if status is None:
-            out.add(msg("input.bad_value", value=values.get("status"), what="状态（在任/终止）"), line=line)
+            out.add(msg("input.bad_value", value=show(values.get("status")), what="状态（在任/终止）"), line=line)
             status = "active"
         rows.append(RosterRow(
             line=line, code=code, name=values.get("name", ""), gender=values.get("gender", ""),
@@ -243,7 +563,7 @@ def load_roster(path: Path) -> Roster:
     if not rows:
         out.add(msg("input.empty_roster"))
     out.fail()
-    return Roster(path=path, encoding=encoding, rows=rows)
+    return Roster(path=path, encoding=encoding, rows=rows, raw=raw)
 
 
 # --- session file ------------------------------------------------------------------------
@@ -328,160 +648,211 @@ class SessionSpec:
         return f"{self.township['code']}-{self.term['ordinal']}-{self.session['ordinal']}"
 
 
-def _code(out: _Collector, data: Any, *path: Any) -> str:
-    value = out.get(data, *path, default="")
-    if value and not CODE_RE.match(str(value)):
-        out.add(msg("input.bad_code", value=value), *path)
-    return str(value)
+def _fields(*names: str) -> dict[str, None]:
+    return dict.fromkeys(names)
+
+
+_PLACE_TIME = _fields("date", "time", "place")
+# Every key a session file may hold (None: a value; [schema]: a list of items); anything else is an error.
+SESSION_KEYS: dict[str, Any] = {
+    "township": _fields("code", "name", "county", "profile", "party_committee", "presidium_name",
+                        "government_name", "doc_prefix"),
+    "term": _fields("ordinal", "start_year"),
+    "roster": None,
+    "officers": [_fields("name", "title")],
+    "session": {
+        **_fields("kind", "ordinal", "venue", "plan_date"), "presidium_meeting": _PLACE_TIME,
+        **_fields("notice_date", "materials_date"), "checkin": _PLACE_TIME,
+        **_fields("opening_date", "closing_date", "presidium"),
+        "schedule": [_fields("key", "kind", "day", "date", "start", "end", "title", "place")],
+    },
+    "reports": [_fields("key", "kind", "title", "reporter", "resolution", "deliberation")],
+    "elections": [{**_fields("key", "office", "title", "kind", "seats", "extra_candidates", "nominated_by",
+                             "nominators"), "candidates": [_fields("name", "gender", "born", "title")]}],
+    "motions": [_fields("title", "sponsors", "target")],
+    "inquiries": [_fields("title", "sponsors", "target")],
+    "suggestions": [_fields("code", "title", "proposers", "category", "office", "complex", "text")],
+    "followup": _fields("handover_date"),
+}
+# Characters per text field: the sizes of the columns they are stored in (congress/models/); a report's
+# title leaves room for the agenda item "审查和批准…" built from it.
+TOWNSHIP_CHARS = {"code": 64, "name": 64, "county": 64, "profile": 32, "party_committee": 128,
+                  "presidium_name": 128, "government_name": 128, "doc_prefix": 16}
+KEY_CHARS = 64
+NAME_CHARS = 64
+TITLE_CHARS = 250
+PLACE_CHARS = 256
+OFFICE_CHARS = 128
+
+
+def _code(out: _Collector, data: Any, *path: Any, cap: int = KEY_CHARS) -> str:
+    value = out.text(data, *path, cap=cap)
+    if value and not CODE_RE.match(value):
+        out.add(msg("input.bad_code", value=show(value)), *path)
+    return value
 
 
 def _time(out: _Collector, data: Any, *path: Any) -> str:
     value = out.get(data, *path, kind=(str, int), default="00:00")
-    if isinstance(value, int):  # YAML 1.1 reads unquoted 09:00 as sexagesimal 540
-        value = f"{value // 60:02d}:{value % 60:02d}"
-    if not TIME_RE.match(str(value)):
-        out.add(msg("input.bad_value", value=value, what="时间（HH:MM）"), *path)
-    return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads unquoted 09:00 as sexagesimal 540
+    if not isinstance(value, str) or not TIME_RE.match(value):
+        out.add(msg("input.bad_value", value=show(value), what="时间（HH:MM）"), *path)
+        return "00:00"
+    return value
 
 
 def _choice(out: _Collector, data: Any, choices: Iterable[str], *path: Any, default: str) -> str:
-    value = out.get(data, *path, default=default)
-    if value not in choices:
-        out.add(msg("input.bad_value", value=value, what="取值（" + " / ".join(choices) + "）"), *path)
+    value = out.get(data, *path, kind=(str, int, float, bool, date), default=default)
+    if not isinstance(value, str) or value not in choices:
+        out.add(msg("input.bad_value", value=show(value), what="取值（" + " / ".join(choices) + "）"), *path)
         return default
-    return str(value)
+    return value
+
+
+def _roster_of(out: _Collector, path: Path, data: Any) -> Roster | None:
+    """The roster the session file names, read only from the session file's own folder."""
+    value = out.get(data, "roster", kind=str, default="roster.csv")
+    if not isinstance(value, str):
+        return None
+    try:
+        target = resolve_named(path.parent, value)
+        raw = read_capped(target, kind="roster")
+    except Refused as exc:
+        out.add(msg("inputs.named_file", value=show(value), problem=exc.message), "roster")
+        return None
+    try:
+        return load_roster(target, raw=raw)
+    except InputError as exc:
+        out.problems.extend(exc.problems)
+        return None
 
 
 def load_session_file(path: Path) -> SessionSpec:
     """Parse and validate a session file and its roster against the province profile's rules."""
     path = Path(path)
-    data, lines = load_yaml(path)
+    raw = read_input(path, kind="session")
+    data, lines = load_yaml(path, kind="session", raw=raw)
     out = _Collector(path, lines)
     if not isinstance(data, dict):
-        out.add(msg("input.bad_value", value=type(data).__name__, what="会议文件"))
+        out.add(msg("inputs.shape", what="会议文件", expected="字段组（township、term、session ……）",
+                    found=_type_cn(data)))
         out.fail()
+    out.unknown_keys(data, SESSION_KEYS)
 
-    township = {
-        "code": _code(out, data, "township", "code"),
-        "name": out.get(data, "township", "name", default=""),
-        "county": out.get(data, "township", "county", required=False, default=""),
-        "profile": out.get(data, "township", "profile", default="national"),
-        "party_committee": out.get(data, "township", "party_committee", default=""),
-        "presidium_name": out.get(data, "township", "presidium_name", default=""),
-        "government_name": out.get(data, "township", "government_name", default=""),
-        "doc_prefix": out.get(data, "township", "doc_prefix", default=""),
-        "templates_dir": out.get(data, "township", "templates_dir", required=False),
-    }
-    if township["templates_dir"]:
-        township["templates_dir"] = str((path.parent / township["templates_dir"]).resolve())
+    township: dict[str, Any] = {key: out.text(data, "township", key, cap=cap, required=key != "county")
+                                for key, cap in TOWNSHIP_CHARS.items() if key != "code"}
+    township["code"] = _code(out, data, "township", "code", cap=TOWNSHIP_CHARS["code"])
+    township["profile"] = township["profile"] or "national"
     profile = None
     if township["profile"] not in available_profiles():
-        out.add(msg("input.unknown_profile", name=township["profile"], names="、".join(available_profiles())),
+        out.add(msg("input.unknown_profile", name=show(township["profile"]), names="、".join(available_profiles())),
                 "township", "profile")
     else:
         profile = load_profile(township["profile"])
     term = {
-        "ordinal": out.get(data, "term", "ordinal", kind=int, default=1),
-        "start_year": out.get(data, "term", "start_year", kind=int, default=2000),
+        "ordinal": out.number(data, "term", "ordinal", low=1, high=limits.MAX_ORDINAL, default=1),
+        "start_year": out.number(data, "term", "start_year", low=limits.YEAR_RANGE[0], high=limits.YEAR_RANGE[1],
+                                 default=2000),
     }
     officers = []
-    for i, _ in enumerate(out.get(data, "officers", kind=list, required=False, default=[])):
-        officers.append({"name": out.get(data, "officers", i, "name", default=""),
-                         "title": out.get(data, "officers", i, "title", default="")})
+    for i, _ in enumerate(out.items(data, "officers")):
+        officers.append({"name": out.text(data, "officers", i, "name", cap=NAME_CHARS),
+                         "title": out.text(data, "officers", i, "title", cap=NAME_CHARS)})
 
     s = ("session",)
     session = {
         "kind": _choice(out, data, SESSION_KINDS, *s, "kind", default="regular"),
-        "ordinal": out.get(data, *s, "ordinal", kind=int, default=1),
-        "venue": out.get(data, *s, "venue", default=""),
+        "ordinal": out.number(data, *s, "ordinal", low=1, high=limits.MAX_ORDINAL, default=1),
+        "venue": out.text(data, *s, "venue", cap=PLACE_CHARS),
         "plan_date": out.get(data, *s, "plan_date", kind=date),
         "presidium_meeting_date": out.get(data, *s, "presidium_meeting", "date", kind=date),
         "presidium_meeting_time": _time(out, data, *s, "presidium_meeting", "time"),
-        "presidium_meeting_place": out.get(data, *s, "presidium_meeting", "place", default=""),
+        "presidium_meeting_place": out.text(data, *s, "presidium_meeting", "place", cap=PLACE_CHARS),
         "notice_date": out.get(data, *s, "notice_date", kind=date),
         "materials_date": out.get(data, *s, "materials_date", kind=date),
         "checkin_date": out.get(data, *s, "checkin", "date", kind=date),
         "checkin_time": _time(out, data, *s, "checkin", "time"),
-        "checkin_place": out.get(data, *s, "checkin", "place", default=""),
+        "checkin_place": out.text(data, *s, "checkin", "place", cap=PLACE_CHARS),
         "opening_date": out.get(data, *s, "opening_date", kind=date),
         "closing_date": out.get(data, *s, "closing_date", kind=date),
-        "presidium": [str(c) for c in out.get(data, *s, "presidium", kind=list, default=[])],
+        "presidium": out.codes(data, *s, "presidium", required=True),
         "handover_date": out.get(data, "followup", "handover_date", kind=date, required=False),
     }
 
     sittings: list[SittingSpec] = []
     seen_keys: set[str] = set()
-    for i, raw in enumerate(out.get(data, *s, "schedule", kind=list, default=[])):
+    for i, raw_sitting in enumerate(out.items(data, *s, "schedule", required=True)):
         p = (*s, "schedule", i)
-        day_field = "day" if isinstance(raw, dict) and "day" in raw else "date"
+        day_field = "day" if isinstance(raw_sitting, dict) and "day" in raw_sitting else "date"
         sitting = SittingSpec(
             key=_code(out, data, *p, "key"),
             kind=_choice(out, data, ("preparatory", "plenary", "group"), *p, "kind", default="plenary"),
             day=out.get(data, *p, day_field, kind=date),
             start=_time(out, data, *p, "start"), end=_time(out, data, *p, "end"),
-            title=out.get(data, *p, "title", default=""),
-            place=out.get(data, *p, "place", required=False, default=session["venue"]),
+            title=out.text(data, *p, "title", cap=128),
+            place=out.text(data, *p, "place", cap=PLACE_CHARS, required=False, default=session["venue"]),
         )
         if sitting.key in seen_keys:
             out.add(msg("input.duplicate_key", key=sitting.key), *p, "key")
         seen_keys.add(sitting.key)
         sittings.append(sitting)
 
-    roster_path = path.parent / str(out.get(data, "roster", default="roster.csv"))
-    roster: Roster | None = None
-    try:
-        roster = load_roster(roster_path)
-    except InputError as exc:
-        out.problems.extend(exc.problems)
+    roster = _roster_of(out, path, data)
     codes = roster.codes if roster else {}
     deputy_names = {row.name for row in roster.rows} if roster else set()
 
     def known(code_list: list[str], *p: Any) -> None:
         for j, code in enumerate(code_list):
             if roster and code not in codes:
-                out.add(msg("input.unknown_deputy", code=code), *p, j)
+                out.add(msg("input.unknown_deputy", code=show(code)), *p, j)
 
     known(session["presidium"], *s, "presidium")
 
     reports = []
     officer_titles = {o["name"]: o["title"] for o in officers}
-    for i, _ in enumerate(out.get(data, "reports", kind=list, required=False, default=[])):
+    for i, _ in enumerate(out.items(data, "reports")):
         p = ("reports", i)
-        reporter = out.get(data, *p, "reporter", default="")
+        reporter = out.text(data, *p, "reporter", cap=NAME_CHARS)
         if reporter and reporter not in officer_titles and reporter not in deputy_names and roster:
-            out.add(msg("input.reporter_unknown", name=reporter), *p, "reporter")
+            out.add(msg("input.reporter_unknown", name=show(reporter)), *p, "reporter")
         reports.append(ReportSpec(
             key=_code(out, data, *p, "key"),
             kind=_choice(out, data, ("government_work", "budget", "presidium", "suggestions", "special", "other"),
                          *p, "kind", default="other"),
-            title=out.get(data, *p, "title", default=""),
+            title=out.text(data, *p, "title", cap=TITLE_CHARS),
             reporter=reporter,
             reporter_title=officer_titles.get(reporter, "代表"),
-            resolution=out.get(data, *p, "resolution", required=False),
-            deliberation=[str(x) for x in out.get(data, *p, "deliberation", kind=list, required=False, default=[])],
+            resolution=out.text(data, *p, "resolution", cap=TITLE_CHARS, required=False, file_name=True) or None,
+            deliberation=[out.check_text(x, *p, "deliberation", j, cap=limits.MAX_TEXT_CHARS, multiline=True)
+                          if isinstance(x, str) else _not_text(out, x, *p, "deliberation", j)
+                          for j, x in enumerate(out.items(data, *p, "deliberation"))],
         ))
     _duplicates(out, [r.key for r in reports], "reports")
 
     elections = []
-    for i, _ in enumerate(out.get(data, "elections", kind=list, required=False, default=[])):
+    for i, _ in enumerate(out.items(data, "elections")):
         p = ("elections", i)
         candidates = []
-        for j, _ in enumerate(out.get(data, *p, "candidates", kind=list, default=[])):
+        for j, _ in enumerate(out.items(data, *p, "candidates", required=True, cap=limits.MAX_CANDIDATES)):
+            q = (*p, "candidates", j)
+            born = out.get(data, *q, "born", kind=(str, date), required=False, default="")
             candidates.append(CandidateSpec(
-                name=out.get(data, *p, "candidates", j, "name", default=""),
-                gender=out.get(data, *p, "candidates", j, "gender", required=False, default=""),
-                born=str(out.get(data, *p, "candidates", j, "born", kind=(str, date), required=False, default="")),
-                title=out.get(data, *p, "candidates", j, "title", required=False, default=""),
+                name=out.text(data, *q, "name", cap=NAME_CHARS),
+                gender=out.text(data, *q, "gender", cap=8, required=False),
+                born=out.check_text(born.isoformat() if isinstance(born, date) else born, *q, "born", cap=16),
+                title=out.text(data, *q, "title", cap=256, required=False),
             ))
         election = ElectionSpec(
             key=_code(out, data, *p, "key"),
             office=_choice(out, data, OFFICES, *p, "office", default="vice_chair"),
-            title=out.get(data, *p, "title", default=""),
+            title=out.text(data, *p, "title", cap=128),
             kind=_choice(out, data, ("general", "by_election"), *p, "kind", default="general"),
-            seats=out.get(data, *p, "seats", kind=int, default=1),
-            extra_candidates=out.get(data, *p, "extra_candidates", kind=int, required=False, default=1),
+            seats=out.number(data, *p, "seats", low=1, high=limits.MAX_CANDIDATES, default=1),
+            extra_candidates=out.number(data, *p, "extra_candidates", low=0, high=limits.MAX_CANDIDATES,
+                                        required=False, default=1),
             nominated_by=_choice(out, data, ("presidium", "deputies"), *p, "nominated_by", default="presidium"),
-            nominators=[str(c) for c in out.get(data, *p, "nominators", kind=list, required=False, default=[])],
+            nominators=out.codes(data, *p, "nominators"),
             candidates=candidates,
         )
         _duplicates(out, [c.name for c in candidates], *p, "candidates")
@@ -505,29 +876,30 @@ def load_session_file(path: Path) -> SessionSpec:
     motions = []
     for section, kind, rule in (("motions", "motion", "motion_sponsors"),
                                 ("inquiries", "inquiry", "inquiry_sponsors")):
-        for i, _ in enumerate(out.get(data, section, kind=list, required=False, default=[])):
+        for i, _ in enumerate(out.items(data, section)):
             p = (section, i)
-            sponsors = [str(c) for c in out.get(data, *p, "sponsors", kind=list, default=[])]
-            title = out.get(data, *p, "title", default="")
+            sponsors = out.codes(data, *p, "sponsors", required=True)
+            title = out.text(data, *p, "title", cap=256)
             known(sponsors, *p, "sponsors")
             if profile:
                 check = rules.sponsors_enough(profile, rule, subject=title, count=len(set(sponsors)))
                 if not check.ok:
                     out.add(check.blocked_message(), *p, "sponsors")
-            target = out.get(data, *p, "target", required=kind == "inquiry", default="")
+            target = out.text(data, *p, "target", cap=OFFICE_CHARS, required=kind == "inquiry")
             motions.append({"kind": kind, "title": title, "sponsors": sponsors, "target": target})
 
     suggestions = []
-    for i, _ in enumerate(out.get(data, "suggestions", kind=list, required=False, default=[])):
+    for i, _ in enumerate(out.items(data, "suggestions")):
         p = ("suggestions", i)
-        proposers = [str(c) for c in out.get(data, *p, "proposers", kind=list, default=[])]
+        proposers = out.codes(data, *p, "proposers", required=True)
         known(proposers, *p, "proposers")
         suggestions.append(SuggestionSpec(
-            code=str(out.get(data, *p, "code", default="")), title=out.get(data, *p, "title", default=""),
-            proposers=proposers, category=out.get(data, *p, "category", required=False, default=""),
-            office=out.get(data, *p, "office", default=""),
+            code=out.text(data, *p, "code", cap=CODE_CHARS, file_name=True),
+            title=out.text(data, *p, "title", cap=256),
+            proposers=proposers, category=out.text(data, *p, "category", cap=64, required=False),
+            office=out.text(data, *p, "office", cap=OFFICE_CHARS, file_name=True),
             complex=bool(out.get(data, *p, "complex", kind=bool, required=False, default=False)),
-            text=out.get(data, *p, "text", required=False, default=""),
+            text=out.text(data, *p, "text", cap=limits.MAX_TEXT_CHARS, required=False, multiline=True),
         ))
     _duplicates(out, [x.code for x in suggestions], "suggestions")
     if suggestions and not session["handover_date"]:
@@ -542,21 +914,31 @@ def load_session_file(path: Path) -> SessionSpec:
             is_rest_day,
         )
     if roster and roster.encoding == "gbk":
-        warnings.append(f"{display_path(roster.path)} 为GBK编码，已自动识别")
+        warnings.append(msg("inputs.gbk_detected", file=display_path(roster.path)))
     out.fail()
     assert roster is not None and profile is not None
     return SessionSpec(
-        path=path, sha256=_sha_of(path, roster.path), township=township, term=term, officers=officers,
-        session=session, sittings=sittings, reports=reports, elections=elections, motions=motions,
-        suggestions=suggestions, roster=roster, profile=profile, warnings=warnings,
+        path=path, sha256=hashlib.sha256(raw + roster.raw).hexdigest(), township=township, term=term,
+        officers=officers, session=session, sittings=sittings, reports=reports, elections=elections,
+        motions=motions, suggestions=suggestions, roster=roster, profile=profile, warnings=warnings,
     )
+
+
+def _not_text(out: _Collector, value: Any, *path: Any) -> str:
+    out.add(msg("input.bad_value", value=show(value), what="文字"), *path)
+    return ""
+
+
+def _type_cn(value: Any) -> str:
+    return {list: "列表", str: "文字", int: "数字", float: "数字", bool: "是/否", type(None): "空"}.get(
+        type(value), "其他值")
 
 
 def _duplicates(out: _Collector, keys: list[str], *path: Any) -> None:
     seen: set[str] = set()
     for i, key in enumerate(keys):
         if key and key in seen:
-            out.add(msg("input.duplicate_key", key=key), *path, i)
+            out.add(msg("input.duplicate_key", key=show(key)), *path, i)
         seen.add(key)
 
 
@@ -578,13 +960,6 @@ def _check_dates(out: _Collector, session: dict[str, Any], profile: Profile) -> 
     ):
         if not check.ok:
             out.add(check.blocked_message(), "session", check.detail["field"])
-
-
-def _sha_of(*paths: Path) -> str:
-    digest = hashlib.sha256()
-    for p in paths:
-        digest.update(p.read_bytes())
-    return digest.hexdigest()
 
 
 # --- attendance --------------------------------------------------------------------------
@@ -609,7 +984,7 @@ class AttendanceRow:
 
 def load_attendance(path: Path, roster: dict[str, str]) -> list[AttendanceRow]:
     """Attendance of every deputy (roster: code → name); every active deputy exactly once."""
-    out, records, columns, _ = _read_csv(path, ATTENDANCE_COLUMNS)
+    out, records, columns, _ = _read_csv(path, ATTENDANCE_COLUMNS, kind="attendance")
     rows: list[AttendanceRow] = []
     seen: dict[str, int] = {}
     for line, record in records:
@@ -617,18 +992,20 @@ def load_attendance(path: Path, roster: dict[str, str]) -> list[AttendanceRow]:
         status_raw = record.get(columns["status"], "")
         status = ATTENDANCE_VALUES.get(status_raw.lower() if status_raw.isascii() else status_raw)
         if code not in roster:
-            out.add(msg("input.unknown_deputy", code=code), line=line)
+            out.add(msg("input.unknown_deputy", code=show(code)), line=line)
         if code in seen:
-            out.add(msg("input.duplicate_id", code=code, first=seen[code]), line=line)
+            out.add(msg("input.duplicate_id", code=show(code), first=seen[code]), line=line)
         seen.setdefault(code, line)
         if status is None:
-            out.add(msg("input.attendance_status", value=status_raw), line=line)
+            out.add(msg("input.attendance_status", value=show(status_raw)), line=line)
             continue
         approved = record.get(columns.get("leave_approved", ""), "").lower() in YES
         rows.append(AttendanceRow(line, code, status, approved))
-    for code, name in roster.items():
-        if code not in seen:
-            out.add(msg("input.attendance_missing", code=code, name=name))
+    missing = [(code, name) for code, name in roster.items() if code not in seen]
+    for code, name in missing[:20]:  # the whole roster missing would be a wall of lines; the count says the rest
+        out.add(msg("input.attendance_missing", code=code, name=name))
+    if len(missing) > 20:
+        out.add(msg("inputs.attendance_missing_more", count=len(missing) - 20))
     out.fail()
     return rows
 
@@ -672,6 +1049,12 @@ class Tallies:
     elections: dict[str, ElectionTally]
 
 
+TALLY_PARTS = ("yes", "no", "abstain")
+BALLOT_PARTS = ("ballots_issued", "ballots_returned", "ballots_void")
+ROUND_KEYS = _fields("kind", *BALLOT_PARTS, "votes", "write_ins")
+TALLIES_KEYS: dict[str, Any] = {"votes": None, "elections": None}
+
+
 def _yes_no_keys(data: Any) -> Any:
     """YAML 1.1 reads unquoted `yes:` / `no:` keys as booleans; give them back their names."""
     if isinstance(data, dict):
@@ -682,47 +1065,89 @@ def _yes_no_keys(data: Any) -> Any:
     return data
 
 
+def _mapping(out: _Collector, data: Any, *path: Any, what: str, cap: int) -> dict[Any, Any]:
+    """The mapping at path (absent: empty); another shape or too many entries is reported."""
+    value = out.get(data, *path, kind=(dict, list, str, int, float, bool, date), required=False, default=None)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        out.add(msg("inputs.shape", what=".".join(map(str, path)), expected=what, found=_type_cn(value)), *path)
+        return {}
+    if len(value) > cap:
+        out.add(msg("inputs.too_many", count=len(value), max=cap), *path)
+        return dict(list(value.items())[:cap])
+    return value
+
+
+def _key(out: _Collector, key: Any, *path: Any, cap: int) -> str | None:
+    if isinstance(key, bool) or not isinstance(key, str | int):
+        out.add(msg("input.bad_value", value=show(key), what="名称"), *path)
+        return None
+    return out.check_text(str(key), *path, cap=cap) or None
+
+
 def load_tallies(path: Path) -> Tallies:
-    """Parse a tallies file (shape only; numbers are checked against the session when recorded)."""
-    data, lines = load_yaml(path)
+    """Parse a tallies file (shape and bounds; numbers are checked against the session when recorded)."""
+    path = Path(path)
+    data, lines = load_yaml(path, kind="tallies")
     out = _Collector(path, lines)
-    data = _yes_no_keys(data or {})
+    data = _yes_no_keys(data if data is not None else {})
+    if not isinstance(data, dict):
+        out.add(msg("inputs.shape", what="计票结果文件", expected="字段组（votes、elections）", found=_type_cn(data)))
+        out.fail()
+    out.unknown_keys(data, TALLIES_KEYS)
+    count = {"low": 0, "high": limits.MAX_DEPUTIES}
     votes: dict[str, VoteTally] = {}
-    for key in (data.get("votes") or {}):
-        p = ("votes", key)
-        counts = [out.get(data, *p, part, kind=int, default=0) for part in ("yes", "no", "abstain")]
-        for part, value in zip(("yes", "no", "abstain"), counts, strict=True):
-            if value < 0:
-                out.add(msg("input.negative"), *p, part)
-        votes[str(key)] = VoteTally(str(key), *counts, line=lines(*p))
+    for raw_key, raw in _mapping(out, data, "votes", what="字段组（表决事项 → 票数）",
+                                 cap=limits.MAX_LIST_ITEMS).items():
+        key = _key(out, raw_key, "votes", raw_key, cap=96)
+        p = ("votes", raw_key)
+        if not isinstance(raw, dict):
+            out.add(msg("inputs.shape", what=f"votes.{show(raw_key)}", expected="字段组（yes、no、abstain）",
+                        found=_type_cn(raw)), *p)
+            continue
+        out.unknown_keys(raw, _fields(*TALLY_PARTS), *p)
+        yes, no, abstain = (out.number(data, *p, part, **count) for part in TALLY_PARTS)
+        if key:
+            votes[key] = VoteTally(key, yes, no, abstain, line=lines(*p))
     elections: dict[str, ElectionTally] = {}
-    for key in (data.get("elections") or {}):
-        p = ("elections", key)
+    for raw_key, raw in _mapping(out, data, "elections", what="字段组（选举 → 各轮计票）",
+                                 cap=limits.MAX_LIST_ITEMS).items():
+        key = _key(out, raw_key, "elections", raw_key, cap=KEY_CHARS)
+        p = ("elections", raw_key)
+        if not isinstance(raw, dict):
+            out.add(msg("inputs.shape", what=f"elections.{show(raw_key)}", expected="字段组（rounds、defer_unfilled）",
+                        found=_type_cn(raw)), *p)
+            continue
+        out.unknown_keys(raw, _fields("rounds", "defer_unfilled"), *p)
         rounds = []
-        for i, _ in enumerate(out.get(data, *p, "rounds", kind=list, default=[])):
+        for i, raw_round in enumerate(out.items(data, *p, "rounds", required=True, cap=limits.MAX_ELECTION_ROUNDS)):
             q = (*p, "rounds", i)
-            ints = {
-                part: out.get(data, *q, part, kind=int, default=0)
-                for part in ("ballots_issued", "ballots_returned", "ballots_void")
-            }
-            for part, value in ints.items():
-                if value < 0:
-                    out.add(msg("input.negative"), *q, part)
+            if not isinstance(raw_round, dict):
+                out.add(msg("inputs.shape", what=f"第{i + 1}轮", expected="字段组", found=_type_cn(raw_round)), *q)
+                continue
+            out.unknown_keys(raw_round, ROUND_KEYS, *q)
+            ints = {part: out.number(data, *q, part, **count) for part in BALLOT_PARTS}
             tallied: dict[str, dict[str, int]] = {}
             for part in ("votes", "write_ins"):
-                mapping = out.get(data, *q, part, kind=dict, required=part == "votes", default={}) or {}
+                if part == "votes" and raw_round.get("votes") is None:
+                    out.add(msg("input.required"), *q, part)
+                mapping = _mapping(out, data, *q, part, what="字段组（姓名 → 票数）", cap=limits.MAX_CANDIDATES)
                 tallied[part] = {}
                 for name, n in mapping.items():
-                    if not isinstance(n, int) or n < 0:
-                        out.add(msg("input.bad_value", value=n, what="票数"), *q, part, name)
+                    label = _key(out, name, *q, part, name, cap=NAME_CHARS)
+                    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= limits.MAX_DEPUTIES:
+                        out.add(msg("input.bad_value", value=show(n), what="票数"), *q, part, name)
                         n = 0
-                    tallied[part][str(name)] = n
+                    if label:
+                        tallied[part][label] = n
             rounds.append(RoundTally(
                 number=i + 1,
                 kind=_choice(out, data, ROUND_KINDS, *q, "kind", default="formal"),
                 **ints, votes=tallied["votes"], write_ins=tallied["write_ins"], line=lines(*q),
             ))
         defer = bool(out.get(data, *p, "defer_unfilled", kind=bool, required=False, default=False))
-        elections[str(key)] = ElectionTally(str(key), rounds, defer, lines(*p))
+        if key:
+            elections[key] = ElectionTally(key, rounds, defer, lines(*p))
     out.fail()
     return Tallies(path=path, votes=votes, elections=elections)

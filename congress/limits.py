@@ -6,9 +6,11 @@ and far below what would cost the server seconds or memory.
 
 from __future__ import annotations
 
+from datetime import date
+
 KIB = 1024
 
-# Bytes per kind of input file (CLI and dashboard alike).
+# Bytes per kind of input file (CLI and dashboard alike), checked on the file's size before it is read.
 MAX_FILE_BYTES: dict[str, int] = {
     "session": 256 * KIB,  # the sample is ~5 KB
     "roster": 512 * KIB,  # 160 deputies with every column: ~30 KB
@@ -16,6 +18,9 @@ MAX_FILE_BYTES: dict[str, int] = {
     "tallies": 256 * KIB,
     "suggestions": 1024 * KIB,  # a year of suggestions with their texts
     "items": 512 * KIB,  # resolution follow-up items
+    "records": 1024 * KIB,  # petitions, trainings, reports to voters (a year of each)
+    "meeting": 256 * KIB,  # a presidium meeting or supervision activity file
+    "template": 256 * KIB,  # one document template of a township's override folder (the largest built-in: ~8 KB)
 }
 # One dashboard request body (a form or an upload of a session file with its roster).
 MAX_REQUEST_BYTES = 2 * 1024 * KIB
@@ -26,3 +31,11 @@ MAX_DEPUTIES = 1_000  # rows in a roster; the Election Law's cap for a township 
 MAX_ELECTION_ROUNDS = 20  # rounds of one election in one tallies file or form
 MAX_CANDIDATES = 50  # candidates (and write-ins) in one round
 MAX_ROW_ID = 2**31 - 1  # a row id in a URL: larger ones are 404, never a database overflow
+
+# Shapes of the files themselves: a lawful session file nests 5 levels and lists at most a few hundred
+# items; YAML anchors and aliases are refused outright (a few lines of them expand exponentially).
+MAX_YAML_DEPTH = 12
+MAX_LIST_ITEMS = 1_000  # items of one list in a session, tallies or meeting file
+MAX_ORDINAL = 99  # a term's or a session's number (第十八届, 第三次会议)
+DATE_RANGE = (date(1990, 1, 1), date(2099, 12, 31))  # any date a file carries; date arithmetic stays far from 9999
+YEAR_RANGE = (1949, 2099)  # a term's first year

@@ -15,12 +15,17 @@ from congress.settings import get_settings
 
 
 def _retry_on_network(task, task_run, state) -> bool:  # type: ignore[no-untyped-def]
-    """Retry when the calendar server could not be reached; never on a data error."""
+    """Retry when the calendar server could not be reached; never on a data error nor a refused log-in."""
     try:
         state.result()
     except OSError:
         return True
     except Exception as exc:
+        from caldav.lib.error import AuthorizationError
+
+        # a wrong password stays wrong: three retries would only lock the account on the server sooner
+        if isinstance(exc, AuthorizationError):
+            return False
         return type(exc).__module__.startswith(("caldav", "niquests", "urllib3"))
     return False
 

@@ -11,10 +11,11 @@ from prefect.logging import get_logger
 
 from congress.db import engine_for, session_scope
 from congress.documents import pdf
+from congress.errors import SessionBusy
 from congress.lifecycle import operations as ops
 from congress.messages import msg
 from congress.settings import get_settings
-from tasks.steps import _retry_on_io
+from tasks.steps import _retry_on_io, stopped
 
 
 @task(name="render-pdf", task_run_name="render-pdf-{session_key}", retries=1, retry_delay_seconds=[5],
@@ -22,11 +23,14 @@ from tasks.steps import _retry_on_io
 def render_pdf(session_key: str, actor: str) -> dict[str, Any]:
     """Render the session's new and changed .docx files to PDF with LibreOffice, in batches."""
     settings = get_settings()
-    with session_scope(engine_for(settings.database_url)) as db:
-        session = ops.get_session(db, session_key)
-        if session is None:
-            raise LookupError(msg("cli.unknown_session", key=session_key))
-        report = pdf.render_missing(db, session, settings, actor=actor)
+    try:
+        with session_scope(engine_for(settings.database_url)) as db:
+            session = ops.get_session(db, session_key)
+            if session is None:
+                raise LookupError(msg("cli.unknown_session", key=session_key))
+            report = pdf.render_missing(db, session, settings, actor=actor)
+    except SessionBusy as exc:  # another run took the session meanwhile: it renders what it writes
+        return stopped(exc, rendered=0, up_to_date=0, starts=0, skipped=None)
     try:
         logger = get_run_logger()
     except MissingContextError:  # called as render_pdf.fn() outside a run

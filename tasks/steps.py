@@ -1,14 +1,20 @@
-"""Coarse tasks: one per lifecycle step per township. Only I/O failures are retried."""
+"""Coarse tasks: one per lifecycle step per township. Only I/O failures that may pass are retried.
+
+A session that is cancelled or postponed (SessionHalted) or held by another run (SessionBusy) is not a
+failure of the task: it returns {"status": "halted" | "busy", "message": ...} and the flow ends cleanly.
+"""
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run, task_run
 
-from congress.db import engine_for, session_scope
+from congress.db import engine_for, read_scope, session_scope
+from congress.errors import SessionBusy, SessionHalted
 from congress.lifecycle import outcome as outcome_mod
 from congress.lifecycle import steps
 from congress.messages import msg
@@ -20,15 +26,25 @@ def _step_run_name() -> str:
     return f"{params['step'].replace('_', '-')}-{params['session_key']}"
 
 
+# a full, read-only or forbidden disk stays so for the seconds a retry waits: say so at once instead
+PERMANENT_IO = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR,
+                errno.EISDIR}
+
+
 def _retry_on_io(task, task_run, state) -> bool:  # type: ignore[no-untyped-def]
-    """Retry a failed write (disk, network share); never a rule or a data error."""
+    """Retry a failed write that may pass (a network share, a busy disk); never a rule or a data error."""
     try:
         state.result()
-    except OSError:
-        return True
+    except OSError as exc:  # errno None: not the system's (e.g. Jinja's TemplateNotFound is an OSError too)
+        return exc.errno is not None and exc.errno not in PERMANENT_IO
     except Exception:
         return False
     return False
+
+
+def stopped(exc: SessionHalted | SessionBusy, **extra: Any) -> dict[str, Any]:
+    """The result of a task that found the session halted or busy: nothing was done, nothing failed."""
+    return {**extra, "status": "halted" if isinstance(exc, SessionHalted) else "busy", "message": str(exc)}
 
 
 @task(name="lifecycle-step", task_run_name=_step_run_name, retries=2, retry_delay_seconds=[2, 5],
@@ -36,9 +52,12 @@ def _retry_on_io(task, task_run, state) -> bool:  # type: ignore[no-untyped-def]
 def run_step(session_key: str, step: str, actor: str) -> dict[str, Any]:
     """Run one lifecycle step of one session and publish what it produced as an artifact."""
     settings = get_settings()
-    with session_scope(engine_for(settings.database_url)) as db:
-        result = steps.run_step(db, session_key, step, actor=actor, settings=settings,
-                                flow_run_id=str(flow_run.id) if flow_run.id else None)
+    try:
+        with session_scope(engine_for(settings.database_url)) as db:
+            result = steps.run_step(db, session_key, step, actor=actor, settings=settings,
+                                    flow_run_id=str(flow_run.id) if flow_run.id else None)
+    except (SessionHalted, SessionBusy) as exc:
+        return stopped(exc, step=step, gate=None, documents=0)
     if result.status != "skipped":
         create_markdown_artifact(
             key=f"{step.replace('_', '-')}-{session_key}",
@@ -67,7 +86,7 @@ def _summary(session_key: str, result: steps.StepResult) -> str:
 def next_step(session_key: str) -> str | None:
     """The first unfinished step of the session, read from the database."""
     settings = get_settings()
-    with session_scope(engine_for(settings.database_url)) as db:
+    with read_scope(engine_for(settings.database_url)) as db:
         return steps.next_step(db, session_key)
 
 
@@ -76,8 +95,11 @@ def next_step(session_key: str) -> str | None:
 def finalize(session_key: str, actor: str) -> dict[str, Any]:
     """Write outcome.json (and the audit report once complete) and publish the step table."""
     settings = get_settings()
-    with session_scope(engine_for(settings.database_url)) as db:
-        outcome = outcome_mod.finalize(db, session_key, actor=actor, settings=settings)
+    try:
+        with session_scope(engine_for(settings.database_url)) as db:
+            outcome = outcome_mod.finalize(db, session_key, actor=actor, settings=settings)
+    except SessionBusy as exc:
+        return stopped(exc, state=None, waiting_for=None)
     rows = [f"| {s['title']} | {msg('status.' + s['status'])} | {s['finished'] or ''} | {s['message'] or ''} |"
             for s in outcome["steps"]]
     create_markdown_artifact(

@@ -137,8 +137,20 @@ def test_publish_reschedule_cancel_and_rerun_on_radicale(db: Session, notified, 
     cancelled = publish_session(db, notified, publisher, actor="staff")
     assert (cancelled.created, cancelled.updated) == (0, 60)
     ev = by_uid(objects(radicale, account, qs001))[uid][1]
-    assert ev.status.value == "CANCELLED" and ev.sequence.value == "2"
+    assert ev.status.value == "CANCELLED" and ev.sequence.value == "2" and "valarm" not in ev.contents
     assert publish_session(db, notified, publisher, actor="staff").changed == 0
+
+    # the whole session cancelled: every object on the server is updated in place, CANCELLED, no alarms
+    cal_ops.cancel(db, session=notified, sitting_key=None, reason="防汛", actor="staff", settings=settings)
+    whole = publish_session(db, notified, publisher, actor="staff")
+    assert (whole.created, whole.updated, whole.unchanged) == (0, EVENTS - 60, 60)
+    for code in ("QS001", "QS004"):
+        for _href, ev in by_uid(objects(radicale, account, deputy_calendar_id("qingshan", code))).values():
+            assert ev.status.value == "CANCELLED" and "valarm" not in ev.contents
+    # and a re-run changes nothing on the server
+    tags = {code: ctag(radicale, account, deputy_calendar_id("qingshan", code)) for code in ("QS001", "QS004")}
+    assert publish_session(db, notified, publisher, actor="staff").changed == 0
+    assert tags == {code: ctag(radicale, account, deputy_calendar_id("qingshan", code)) for code in tags}
 
 
 def test_feed_round_trips_through_radicale(db: Session, notified, radicale, account) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,13 @@ read back with vobject, a second reader independent of the icalendar library tha
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import vobject
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from congress import rules
@@ -19,14 +20,18 @@ from congress.calendar import deadlines
 from congress.calendar import operations as cal_ops
 from congress.calendar.entries import holiday_warnings, inspection_spec, upsert
 from congress.holidays import holiday_name, is_rest_day, is_workday, known_years
+from congress.ical.builder import Entry, Person, calendar_bytes, invitation_bytes, invitations_bytes
 from congress.lifecycle import operations as ops
 from congress.lifecycle.steps import STEPS, next_step, run_step
-from congress.models import AuditEvent, CalendarDetail, CalendarEntry, Sitting
+from congress.models import AuditEvent, CalendarDetail, CalendarEntry, Document, NoticeDelivery, Sitting
+from congress.models.calendar import CalendarInvitation
 from congress.profiles import load_profile
 from congress.settings import Settings
 
 KEY = "qingshan-18-3"
 ALARMS = [timedelta(days=-7), timedelta(days=-1), timedelta(hours=-2)]
+# all-day deadlines: 09:00 a week before, the day before and on the day (docs/calendar.md)
+ALL_DAY_ALARMS = [timedelta(days=-7, hours=9), timedelta(hours=-15), timedelta(hours=9)]
 PRESIDIUM = {"QS001", "QS002", "QS003", "QS009", "QS015", "QS027", "QS038", "QS050", "QS056"}
 
 
@@ -62,10 +67,23 @@ def events_by_uid(cal) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return {ev.uid.value: ev for ev in cal.vevent_list}
 
 
+def alarms_of(ev) -> list:  # type: ignore[no-untyped-def]
+    return ev.contents.get("valarm", [])
+
+
+def invitations(folder: Path, code: str) -> dict[str, Path]:
+    """One deputy's invitation files by the UID of the one event each holds."""
+    out = {}
+    for path in sorted(folder.glob(f"邀请/{code}-*.ics")):
+        (ev,) = read_ics(path).vevent_list
+        out[ev.uid.value] = path
+    return out
+
+
 def test_every_file_parses_in_vobject_with_tz_alarms_people(db: Session, notified, settings) -> None:  # type: ignore[no-untyped-def]
     folder = Path(notified.output_dir) / "calendar"
-    files = sorted(folder.glob("*.ics"))
-    assert len(files) == 61  # the session calendar and one invitation per deputy
+    files = sorted(folder.rglob("*.ics"))
+    assert len(files) == 1 + 60 * 5 + 9  # the session calendar; one file per deputy and event
     for path in files:
         cal = read_ics(path)
         assert cal.vtimezone.tzid.value == "Asia/Shanghai"
@@ -75,28 +93,48 @@ def test_every_file_parses_in_vobject_with_tz_alarms_people(db: Session, notifie
             assert sorted(a.trigger.value for a in ev.valarm_list) == sorted(ALARMS)
             assert ev.organizer.value == "urn:congress:qingshan:presidium"
             assert ev.uid.value.endswith(f"@{settings.calendar_host}")
-            assert ev.location.value
+            assert ev.location.value and ev.sequence.value == "0" and ev.status.value == "CONFIRMED"
+            # DTSTAMP: when the object was made, never the notice date a week ahead
+            assert ev.dtstamp.value <= datetime.now(UTC) and ev.dtstamp.value.tzinfo is not None
     session_cal = read_ics(folder / "会议日程.ics")
     assert session_cal.method.value == "PUBLISH"
+    assert not any(hasattr(ev, "attendee") for ev in session_cal.vevent_list)  # PUBLISH names nobody
     sittings = db.scalars(select(Sitting).where(Sitting.session_id == notified.id)).all()
     uids = set(events_by_uid(session_cal))
     assert {f"congress-sitting-{s.id}@{settings.calendar_host}" for s in sittings} <= uids
     assert f"congress-presidium-meeting-{notified.id}@{settings.calendar_host}" in uids
     assert f"congress-checkin-{notified.id}@{settings.calendar_host}" in uids
 
-    # the presidium meeting only in the presidium members' invitations
+    # one iTIP message per deputy and event: METHOD:REQUEST, one VEVENT (one UID), that deputy as ATTENDEE
     for deputy in ops.active_deputies(db, notified):
-        cal = read_ics(folder / f"邀请-{deputy.code}.ics")
-        assert cal.method.value == "REQUEST"
-        meeting = any(u.startswith("congress-presidium-meeting-") for u in events_by_uid(cal))
+        mine = invitations(folder, deputy.code)
+        assert set(mine) <= uids
+        meeting = any(u.startswith("congress-presidium-meeting-") for u in mine)
         assert meeting == (deputy.code in PRESIDIUM), deputy.code
-        for ev in cal.vevent_list:
-            assert ev.attendee.value in (f"tel:+86{deputy.contact}", f"urn:congress:qingshan:deputy:{deputy.code}")
-            assert ev.attendee.params["CN"] == [deputy.name]
-    plenary = next(ev for ev in read_ics(folder / "邀请-QS004.ics").vevent_list
-                   if ev.summary.value.endswith("第一次全体会议"))
+        assert len(mine) == (6 if deputy.code in PRESIDIUM else 5)
+        for path in mine.values():
+            cal = read_ics(path)
+            assert cal.method.value == "REQUEST" and len(cal.vevent_list) == 1
+            assert len(cal.vevent.contents["uid"]) == 1
+            assert [a.value for a in cal.vevent.attendee_list] == [
+                f"tel:+86{deputy.contact}" if deputy.contact else f"urn:congress:qingshan:deputy:{deputy.code}"]
+            assert cal.vevent.attendee.params["CN"] == [deputy.name]
+    qs004 = sorted(p.name for p in folder.glob("邀请/QS004-*.ics"))
+    assert qs004 == [f"QS004-陈晓梅-{n}.ics" for n in ("02-代表报到", "03-预备会议", "04-第一次全体会议", "05-分组审议",
+                                                    "06-第二次全体会议")]
+    plenary = next(read_ics(p).vevent for p in invitations(folder, "QS004").values()
+                   if p.name == "QS004-陈晓梅-04-第一次全体会议.ics")
     text = plenary.description.value
     assert "会议议程" in text and "青山镇人民政府工作报告" in text and "会议材料" in text and "代表须知" in text
+    # the delivery record points at the deputy's first file; every file is in CalendarInvitation
+    assert db.scalar(select(func.count()).select_from(CalendarInvitation)
+                     .where(CalendarInvitation.session_id == notified.id)) == 60 * 5 + 9
+    first = {d.deputy_id: d.calendar_document_id for d in db.scalars(
+        select(NoticeDelivery).where(NoticeDelivery.session_id == notified.id))}
+    qs001 = next(d for d in ops.active_deputies(db, notified) if d.code == "QS001")
+    qs004_id = next(d.id for d in ops.active_deputies(db, notified) if d.code == "QS004")
+    assert db.get(Document, first[qs001.id]).path == f"calendar/邀请/QS001-{qs001.name}-01-主席团会议.ics"
+    assert db.get(Document, first[qs004_id]).path == "calendar/邀请/QS004-陈晓梅-02-代表报到.ics"
 
 
 def test_reschedule_keeps_uid_raises_sequence_and_keeps_old_data(db: Session, notified, settings) -> None:  # type: ignore[no-untyped-def]
@@ -116,21 +154,29 @@ def test_reschedule_keeps_uid_raises_sequence_and_keeps_old_data(db: Session, no
     others = db.scalars(select(CalendarEntry).where(CalendarEntry.session_id == notified.id,
                                                     CalendarEntry.uid != uid)).all()
     assert others and all(e.sequence == 0 for e in others)
-    # the re-issued invitation carries the new SEQUENCE and time under the same UID
-    ev = events_by_uid(read_ics(Path(notified.output_dir) / "calendar" / "邀请-QS010.ics"))[uid]
-    assert ev.sequence.value == "1" and ev.dtstart.value.isoformat() == "2026-12-24T09:30:00+08:00"
-    assert ev.location.value == "二楼会议室"
+    # the re-issued invitation carries the new SEQUENCE and time under the same UID, in the same file
+    mine = invitations(Path(notified.output_dir) / "calendar", "QS010")
+    assert mine[uid].name.endswith("-06-第二次全体会议.ics")
+    ical = read_ics(mine[uid])
+    ev = ical.vevent
+    assert ical.method.value == "REQUEST" and ev.sequence.value == "1"
+    assert ev.dtstart.value.isoformat() == "2026-12-24T09:30:00+08:00" and ev.dtstamp.value == entry.dtstamp
+    assert ev.location.value == "二楼会议室" and len(ev.valarm_list) == 3
+    # only that event's files changed
+    assert len(change.files) == 60 + 1 and "calendar/会议日程.ics" in change.files
     # nothing lost: the audit holds the old values
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "sitting_rescheduled",
                                                AuditEvent.session_id == notified.id))
     assert event.actor == "staff"
     assert event.detail["old"] == {"day": "2026-12-23", "start": "09:00", "end": "11:30", "place": "三楼大会议室",
                                    "opening_date": "2026-12-22", "closing_date": "2026-12-23"}
-    # the same reschedule again changes nothing
+    # the same reschedule again changes nothing, and records nothing
+    events = db.scalar(select(func.count()).select_from(AuditEvent))
     again = cal_ops.reschedule_sitting(db, session=notified, sitting_key="plenary-2", day=date(2026, 12, 24),
                                       start="09:30", end="11:30", place=None, actor="staff", settings=settings,
                                       today=date(2026, 12, 10))
-    assert again.sequences[uid] == 1
+    assert again.sequences[uid] == 1 and again.files == [] and not again.recorded
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == events
 
 
 def test_advancing_a_sitting_inside_the_notice_period_is_refused(db: Session, notified, settings) -> None:  # type: ignore[no-untyped-def]
@@ -174,25 +220,39 @@ def test_cancel_a_sitting_then_the_session(db: Session, notified, settings) -> N
     folder = Path(notified.output_dir) / "calendar"
     groups = next(s for s in notified.sittings if s.key == "groups-1")
     uid = f"congress-sitting-{groups.id}@{settings.calendar_host}"
+    before = invitations(folder, "QS004")
     change = cal_ops.cancel(db, session=notified, sitting_key="groups-1", reason="场地调整", actor="staff",
                             settings=settings)
-    assert change.uids == [uid] and change.cancellations == 60
-    cancel = read_ics(folder / "取消-QS004.ics")
+    assert change.uids == [uid] and change.cancellations == 60 and change.invitations == 0
+    # the deputy's file for that event is rewritten in place as METHOD:CANCEL, the others stay REQUEST
+    after = invitations(folder, "QS004")
+    assert after == before
+    cancel = read_ics(after[uid])
     assert cancel.method.value == "CANCEL"
     (ev,) = cancel.vevent_list
     assert ev.uid.value == uid and ev.status.value == "CANCELLED" and ev.sequence.value == "1"
-    assert uid not in events_by_uid(read_ics(folder / "邀请-QS004.ics"))
+    assert alarms_of(ev) == [] and ev.attendee.params["CN"] and ev.organizer.value
+    assert {read_ics(p).method.value for u, p in after.items() if u != uid} == {"REQUEST"}
     published = events_by_uid(read_ics(folder / "会议日程.ics"))[uid]
-    assert published.status.value == "CANCELLED"
+    assert published.status.value == "CANCELLED" and alarms_of(published) == []  # no alarms anywhere
     assert db.scalar(select(Sitting).where(Sitting.id == groups.id)) is not None  # the sitting is kept
+    docs = {d.path: d for d in db.scalars(select(Document).where(Document.session_id == notified.id))}
+    assert docs[str(after[uid].relative_to(folder.parent))].kind == "cancellation"
     # cancelling it again changes nothing
     assert cal_ops.cancel(db, session=notified, sitting_key="groups-1", reason="", actor="s",
                           settings=settings).uids == []
-    # the whole session: every other event, once
+    # the whole session: every other event, once; every deputy's every file is now a METHOD:CANCEL
     whole = cal_ops.cancel(db, session=notified, sitting_key=None, reason="推迟召开", actor="staff", settings=settings)
     assert len(whole.uids) == 5  # presidium meeting, check-in, three other sittings
-    cancelled = read_ics(folder / "取消-QS001.ics")
-    assert {ev.status.value for ev in cancelled.vevent_list} == {"CANCELLED"} and len(cancelled.vevent_list) == 6
+    assert whole.cancellations == 60 * 4 + 9 and notified.state == "cancelled"
+    for path in folder.glob("邀请/*.ics"):
+        cal = read_ics(path)
+        assert cal.method.value == "CANCEL" and cal.vevent.status.value == "CANCELLED", path
+        assert alarms_of(cal.vevent) == [] and int(cal.vevent.sequence.value) == 1
+    assert all(not alarms_of(ev) for ev in read_ics(folder / "会议日程.ics").vevent_list)
+    kinds = [d.kind for d in db.scalars(select(Document).where(Document.session_id == notified.id,
+                                                               Document.path.like("calendar/邀请/%")))]
+    assert kinds == ["cancellation"] * (60 * 5 + 9)
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.session_id == notified.id)).all()
     assert "sitting_cancelled" in actions and "session_cancelled" in actions
 
@@ -222,7 +282,14 @@ def test_followup_deadlines_with_alarms_and_unknown_year(db: Session, load_sampl
     assert nxt.dtstart.value == date(2027, 6, 23)
     assert sum(1 for s in by_summary if s.startswith("代表建议")) == 8
     for ev in cal.vevent_list:
-        assert sorted(a.trigger.value for a in ev.valarm_list) == sorted(ALARMS)
+        # an all-day deadline's alarms ring at 09:00 local time, never at 22:00 the evening before
+        assert sorted(a.trigger.value for a in ev.valarm_list) == sorted(ALL_DAY_ALARMS)
+        midnight = datetime.combine(ev.dtstart.value, datetime.min.time())
+        rings = sorted(midnight + a.trigger.value for a in ev.valarm_list)
+        day = ev.dtstart.value
+        assert rings == [datetime.combine(day - timedelta(days=n), datetime.min.time()) + timedelta(hours=9)
+                         for n in (7, 1, 0)]
+        assert not hasattr(ev, "attendee")
     details = {d.category: d for d in db.scalars(select(CalendarDetail).join(
         CalendarEntry, CalendarEntry.id == CalendarDetail.entry_id).where(CalendarEntry.session_id == session.id))}
     assert details["budget_publication"].audience == {"handler": "青山镇人民政府"}
@@ -292,3 +359,23 @@ def test_inspection_entry_for_named_deputies(db: Session, notified, settings) ->
     entry = upsert(db, notified, "inspection", spec, stamp=spec.start)  # type: ignore[arg-type]
     assert entry.uid == f"congress-inspection-7@{settings.calendar_host}" and entry.kind == "sitting"
     assert holiday_warnings([spec]) == ["青山镇人大代表视察：农村公路养护2026-09-26（中秋）为法定节假日或休息日，请确认"]
+
+
+def test_invitations_serialised_once_are_byte_identical() -> None:
+    start = datetime(2026, 12, 22, 9, 0, tzinfo=UTC)
+    entry = Entry(uid="congress-sitting-1@congress.local", summary="青山镇人代会：第一次全体会议", start=start,
+                  end=start + timedelta(hours=2), dtstamp=datetime(2026, 12, 1, 8, 0, tzinfo=UTC),
+                  location="三楼大会议室", description="很长的说明" * 40)
+    organizer = Person("青山镇人民代表大会主席团", "urn:congress:qingshan:presidium")
+    people = [Person("王建华", "tel:+8613800000001"), Person("欧阳" + "长" * 30, "urn:congress:qingshan:deputy:QS002")]
+    offsets = [timedelta(days=7), timedelta(hours=2)]
+    for status in ("CONFIRMED", "CANCELLED"):
+        e = replace(entry, status=status)
+        assert invitations_bytes(e, organizer=organizer, attendees=people, alarms=offsets) == [
+            invitation_bytes(e, organizer=organizer, attendee=p, alarms=offsets) for p in people]
+    # iTIP: one UID per message; a PUBLISH calendar names no attendee
+    with pytest.raises(ValueError):
+        calendar_bytes([entry, replace(entry, uid="other")], method="REQUEST", organizer=organizer,
+                       attendees=people[:1])
+    with pytest.raises(ValueError):
+        calendar_bytes([entry], method="PUBLISH", organizer=organizer, attendees=people[:1])

@@ -242,28 +242,21 @@ def test_every_document_of_a_whole_session_is_in_gbt9704_layout(db, load_sample,
     assert notice.core_properties.created == datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # 9:00 in China
 
 
-def test_a_townships_template_folder_overrides_a_template_through_the_step(db, settings, tmp_path):
-    import shutil
-
-    from congress.inputs import load_session_file
-    from congress.lifecycle import operations as ops
+def test_a_townships_template_folder_overrides_a_template_through_the_step(db, settings, load_sample, tmp_path):
+    """An administrator gives the township a folder under the overrides root; the plan step uses its template."""
+    from congress.documents.overrides import set_township_templates
     from congress.lifecycle.steps import run_step
-    from tests.conftest import SAMPLE
 
-    folder = tmp_path / "township"
-    shutil.copytree(SAMPLE, folder)
-    (folder / "模板").mkdir()
-    (folder / "模板" / "plan.md.j2").write_text(
+    settings.template_overrides_dir = tmp_path / "overrides"
+    (settings.template_overrides_dir / "模板").mkdir(parents=True)
+    (settings.template_overrides_dir / "模板" / "plan.md.j2").write_text(
         "# {{ township.name }}人代会筹备方案（本镇格式）\n"
         "#### 1.会议时间\n{{ session.opening_date|cn_date }}召开。\n"
         ">> {{ signer }}\n>> {{ sign_date|cn_date }}\n",
         encoding="utf-8",
     )
-    spec_file = folder / "session.yaml"
-    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace("templates_dir: null", "templates_dir: 模板"),
-                         encoding="utf-8")
-    session, _ = ops.load_session(db, spec=load_session_file(spec_file), actor="test",
-                                  output_root=settings.output_dir)
+    session = load_sample()
+    set_township_templates(db, township=session.term.township, folder="模板", settings=settings, actor="admin")
     assert run_step(db, session.key, "plan", actor="test", settings=settings).status == "done"
     doc = Document_(Path(session.output_dir) / "01-plan" / "会议方案.docx")
     assert [(p.style.style_id, p.text) for p in doc.paragraphs][:3] == [

@@ -90,15 +90,21 @@ def test_feed_over_http_with_validators(db: Session, load_sample, settings, clie
     summaries = [ev.summary.value for ev in cal.vevent_list]
     assert "青山镇人大主席团会议" in summaries and "青山镇人代会：代表报到" in summaries and len(summaries) == 6
     for ev in cal.vevent_list:
-        assert len(ev.valarm_list) == 3 and ev.attendee.params["CN"] == ["王建华"]
+        # a PUBLISH feed lists events, never attendees (clients would take it for an invitation)
+        assert len(ev.valarm_list) == 3 and "attendee" not in ev.contents
     # conditional requests
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(url, headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
     assert client.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}).status_code == 200
     assert client.get(url, headers={"If-None-Match": '"stale"', "If-Modified-Since": modified}).status_code == 200
+    # HEAD: the headers GET sends, the real Content-Length included, and no body
     head = client.head(url)
     assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+    assert head.headers["content-length"] == str(len(r.content)) == r.headers["content-length"]
+    assert {k: v for k, v in head.headers.items() if k != "date"} == \
+        {k: v for k, v in r.headers.items() if k != "date"}
+    assert client.head(url, headers={"If-None-Match": etag}).status_code == 304
     # a reschedule changes the feed: new ETag, same UID with a higher SEQUENCE
     cal_ops.reschedule_sitting(db, session=session, sitting_key="plenary-2", day=date(2026, 12, 24), start="09:00",
                                end="11:30", place=None, actor="staff", settings=settings, today=date(2026, 12, 10))
@@ -106,6 +112,10 @@ def test_feed_over_http_with_validators(db: Session, load_sample, settings, clie
     assert r2.status_code == 200 and r2.headers["etag"] != etag
     moved = [ev for ev in parse(r2.content).vevent_list if ev.summary.value.endswith("第二次全体会议")]
     assert moved[0].sequence.value == "1" and moved[0].dtstart.value.day == 24
+    # a cancelled event stays in the feed as CANCELLED, without alarms
+    cal_ops.cancel(db, session=session, sitting_key="plenary-2", reason="", actor="staff", settings=settings)
+    gone = [ev for ev in parse(client.get(url).content).vevent_list if ev.summary.value.endswith("第二次全体会议")]
+    assert gone[0].status.value == "CANCELLED" and gone[0].sequence.value == "2" and "valarm" not in gone[0].contents
     # revoked and unknown tokens: a bare 404 with nothing in it
     token = feeds.active_token(db, secret)
     feeds.revoke_token(db, token=token, actor="staff")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,11 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from congress.db import make_engine, session_scope
+from congress.errors import OutputWriteError
 from congress.inputs import load_attendance, load_tallies
 from congress.lifecycle import operations as ops
+from congress.lifecycle.claim import claim_session
 from congress.models import Document, StepRun
 from congress.settings import Settings, get_settings
 from tests.conftest import SAMPLE, new_database
+from tests.test_cli import mounted_read_only
 
 pytestmark = pytest.mark.flow
 KEY = "qingshan-18-3"
@@ -121,3 +125,64 @@ async def _run_names() -> dict[str, set[str]]:
         artifacts = await client.read_artifacts(limit=200)
     return {"flows": {f.name for f in flows}, "tasks": {t.name for t in tasks},
             "artifacts": {a.key for a in artifacts if a.key}}
+
+
+def test_a_cancelled_session_ends_the_flow_completed_with_the_reason(flow_db: Settings) -> None:
+    """Not FAILED noise: the run did nothing because the session is cancelled, and says so; outcome.json
+    still follows the session's state."""
+    from congress.calendar import operations as cal_ops
+    from flows.session import advance_session
+
+    with _db(flow_db) as db:
+        cal_ops.cancel(db, session=ops.get_session(db, KEY), sitting_key=None, reason="台风", actor="staff",
+                       settings=flow_db)
+    state = advance_session(session_key=KEY, actor="staff", return_state=True)
+    assert state.is_completed() and state.name == "Halted" and "已取消" in (state.message or "")
+    assert state.result() == {"state": "cancelled", "waiting_for": None, "stopped": "halted",
+                              "message": state.message}
+    assert set(_statuses(flow_db).values()) <= {"pending"}  # no step ran, none failed
+    with _db(flow_db) as db:
+        outcome = json.loads((Path(ops.get_session(db, KEY).output_dir) / "outcome.json").read_text("utf-8"))
+    assert outcome["session"]["state"] == "cancelled"
+
+
+def test_a_session_held_by_another_run_ends_the_flow_completed_as_busy(flow_db: Settings) -> None:
+    from flows.session import advance_session
+
+    holding, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with claim_session(flow_db, KEY):
+            holding.set()
+            release.wait(60)
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    try:
+        assert holding.wait(10)
+        state = advance_session(session_key=KEY, actor="staff", return_state=True)
+    finally:
+        release.set()
+        other.join()
+    assert state.is_completed() and state.name == "Busy"
+    assert state.result()["stopped"] == "busy" and KEY in state.result()["message"]
+    assert set(_statuses(flow_db).values()) <= {"pending"}
+
+
+def test_a_failed_run_gives_the_original_error_at_once(flow_db: Settings, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state of a failed run carries the step's own exception (the CLI prints its line), and a
+    read-only disk is not retried: it stays read-only for the seconds a retry would wait."""
+    from flows.session import advance_session
+
+    with mounted_read_only(tmp_path / "ro") as read_only_folder:
+        monkeypatch.setenv("CONGRESS_OUTPUT_DIR", str(read_only_folder))
+        get_settings.cache_clear()
+        state = advance_session(session_key=KEY, actor="staff", return_state=True)
+    assert state.is_failed()
+    with pytest.raises(OutputWriteError) as raised:
+        state.result()
+    assert "只读" in str(raised.value) and str(read_only_folder) in str(raised.value)
+    with _db(flow_db) as db:
+        run = db.scalar(select(StepRun).where(StepRun.step == "plan"))
+    assert run.status == "failed" and run.attempts == 1

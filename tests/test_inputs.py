@@ -163,7 +163,7 @@ def test_undecodable_file_gives_encoding_error_naming_the_file(tmp_path, payload
     assert "编码" in problem.problem and "UTF-8" in problem.problem and "GBK" in problem.problem
     assert "名册.csv" in str(info.value)
     with pytest.raises(InputError):
-        read_text(path)
+        read_text(path, kind="roster")
 
 
 def test_undecodable_roster_named_by_session_load(sample_dir):

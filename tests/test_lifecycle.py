@@ -97,12 +97,12 @@ def test_full_session_with_all_inputs(db: Session, load_sample, settings) -> Non
                                                            AuditEvent.session_id == session.id)).all()
     assert sorted(done_events) == sorted(STEPS)
 
-    # one notice, one invitation and one delivery per deputy
+    # one notice and one delivery per deputy, one invitation per deputy and event (9 presidium members: 6)
     assert db.scalar(select(func.count()).select_from(NoticeDelivery)
                      .where(NoticeDelivery.session_id == session.id)) == 60
     docs = db.scalars(select(Document).where(Document.session_id == session.id)).all()
     kinds = [d.kind for d in docs]
-    assert kinds.count("notice") == 60 and kinds.count("invitation") == 60
+    assert kinds.count("notice") == 60 and kinds.count("invitation") == 60 * 5 + 9
     for kind in ("plan", "party_request", "party_reply", "presidium_decision", "attendance_register",
                  "preparatory_agenda", "preparatory_script", "agenda", "schedule", "deliberation",
                  "election_measures", "ballot", "count_report", "election_announcement", "vote_results",
@@ -303,3 +303,68 @@ def test_general_vice_chair_with_too_many_candidates_goes_through_preliminary(  
 
     text = "\n".join(cell.text for table in Docx(str(ballot)).tables for row in table.rows for cell in row.cells)
     assert text.index("刘志强") < text.index("陈晓梅")
+
+
+# --- one run per session, halted sessions, the error handler ---------------------------------------
+
+
+def test_a_halted_session_runs_nothing_and_marks_nothing(db: Session, load_sample, settings) -> None:  # type: ignore[no-untyped-def]
+    from congress.errors import SessionHalted
+
+    session = load_sample()
+    assert advance(db, settings) == [("plan", "done"), ("party_approval", "waiting")]
+    runs = {r.step: (r.status, r.attempts) for r in db.scalars(select(StepRun).where(StepRun.session_id == session.id))}
+    events = db.scalar(select(func.count()).select_from(AuditEvent))
+    for state in ops.HALTED_STATES:
+        session.state = state
+        db.flush()
+        with pytest.raises(SessionHalted) as halted:
+            run_step(db, KEY, "party_approval", actor="test", settings=settings)
+        assert KEY in str(halted.value) and ("取消" in str(halted.value) or "延期" in str(halted.value))
+        after = {r.step: (r.status, r.attempts) for r in db.scalars(select(StepRun)
+                                                                    .where(StepRun.session_id == session.id))}
+        assert after == runs
+        assert db.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_a_failing_step_is_marked_failed_but_a_finished_one_never_is(db: Session, load_sample, settings,  # type: ignore[no-untyped-def]
+                                                                     monkeypatch) -> None:
+    from congress.lifecycle import steps as steps_mod
+
+    load_sample()
+
+    def broken(_c):  # type: ignore[no-untyped-def]
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setitem(steps_mod.BODIES, "plan", broken)
+    with pytest.raises(RuntimeError):
+        run_step(db, KEY, "plan", actor="test", settings=settings)
+    run = db.scalar(select(StepRun).where(StepRun.step == "plan"))
+    assert (run.status, run.attempts, run.message) == ("failed", 1, "RuntimeError: template exploded")
+    assert not (Path(settings.output_dir) / KEY / "01-plan").exists()  # nothing written for a failed body
+
+    monkeypatch.undo()
+    assert run_step(db, KEY, "plan", actor="test", settings=settings).status == "done"
+    # the handler of a run that lost the race (or retried late) re-reads the step: a done step stays done
+    steps_mod._mark_failed(db, KEY, "plan", attempt=2, actor="late", exc=RuntimeError("too late"))
+    steps_mod._mark_failed(db, KEY, "plan", attempt=1, actor="late", exc=RuntimeError("too late"))
+    db.expire_all()
+    run = db.scalar(select(StepRun).where(StepRun.step == "plan"))
+    assert (run.status, run.attempts, run.message) == ("done", 2, None)
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "step_failed")) == 1
+
+
+def test_a_reload_keeps_the_output_folder_and_the_writer_follows_the_setting(db: Session, load_sample,  # type: ignore[no-untyped-def]
+                                                                              settings, tmp_path) -> None:
+    session = load_sample()
+    first = Path(session.output_dir)
+    moved = settings.model_copy(update={"output_dir": tmp_path / "new-output"})
+    # nothing written yet in the first folder: the step adopts the folder the setting now names
+    assert run_step(db, KEY, "plan", actor="test", settings=moved).status == "done"
+    assert Path(session.output_dir) == (tmp_path / "new-output" / KEY).resolve() != first
+    assert (Path(session.output_dir) / "01-plan" / "会议方案.docx").exists()
+    # files there now: back to the old setting, the writer is refused before it marks anything
+    before = db.scalar(select(StepRun.attempts).where(StepRun.step == "party_approval"))
+    with pytest.raises(ops.OutputMoved):
+        run_step(db, KEY, "party_approval", actor="test", settings=settings)
+    assert db.scalar(select(StepRun.attempts).where(StepRun.step == "party_approval")) == before

@@ -13,15 +13,15 @@ import string
 from pathlib import Path
 
 import pytest
-import yaml
 
 import congress
+from congress.messages import _catalogue
 from congress.profiles import STATUTE_NAMES, Citation, available_profiles, load_profile
 
 REPO = Path(congress.__file__).resolve().parents[1]
 PROFILES_DIR = REPO / "config" / "profiles"
 LAW_DIR = Path(congress.__file__).resolve().parents[2] / "shared" / "domain" / "law"
-MESSAGES = yaml.safe_load((REPO / "templates" / "messages.zh.yaml").read_text(encoding="utf-8"))
+MESSAGES = _catalogue()  # templates/messages.zh.yaml and every templates/messages.d/*.zh.yaml
 
 needs_law = pytest.mark.skipif(not LAW_DIR.is_dir(), reason=f"statute texts not found at {LAW_DIR}")
 
@@ -270,7 +270,7 @@ def test_message_key_scan_finds_keys():
 
 def test_every_message_key_used_in_code_exists():
     missing = sorted(k for k in used_message_keys() if k not in MESSAGES)
-    assert not missing, f"keys used in congress/ but absent from templates/messages.zh.yaml: {missing}"
+    assert not missing, f"keys used in congress/ but absent from the message catalogue: {missing}"
 
 
 def test_message_placeholders_match_the_calls():

@@ -18,7 +18,7 @@ from congress.settings import Settings
 from congress.web import accounts
 from congress.web.app import create_app
 from tests.conftest import new_database
-from tests.test_web import KEY, csrf, login
+from tests.test_web import KEY, PASSWORD, csrf, login
 
 pytestmark = pytest.mark.flow
 
@@ -42,7 +42,7 @@ def app_with_launcher(backend: str, tmp_path: Path, deployment: str, sample_spec
     with session_scope(engine) as db:
         for name in ("staff", "staff2"):
             accounts.create_user(db, username=name, display_name=name, role="staff", township_code="qingshan",
-                                 password=f"{name}-password", actor="test")
+                                 password=PASSWORD, actor="test")
         ops.load_session(db, spec=sample_spec, actor="test", output_root=settings.output_dir)
     app = create_app(settings)
     app.state.launcher = PrefectLauncher()
@@ -85,7 +85,7 @@ def _two_clicks(app_with_launcher, deployment: str) -> None:  # type: ignore[no-
     before = {r.id for r in _runs_of_session(deployment)}
     clients = [TestClient(app), TestClient(app)]
     for client, name in zip(clients, ("staff", "staff2"), strict=True):
-        login(client, name, f"{name}-password")
+        login(client, name, PASSWORD)
     tokens = [csrf(c) for c in clients]
     barrier = threading.Barrier(2)
     responses: list = [None, None]  # type: ignore[type-arg]
@@ -121,6 +121,8 @@ def _two_clicks(app_with_launcher, deployment: str) -> None:  # type: ignore[no-
     # once the run has ended the session is free again, and the next click starts a new run
     asyncio.run(cancel_unfinished_runs())
     assert clients[0].get(f"/sessions/{KEY}/progress").json()["active"] is False
+    with session_scope(engine) as db:  # a page writes nothing: the next launch request releases the claim
+        assert [x.active for x in db.scalars(select(FlowLaunch))] == [1]
     again = clients[1].post(f"/sessions/{KEY}/launch", data={"csrf_token": tokens[1]}, follow_redirects=False)
     assert again.headers["location"].endswith("notice=launched")
     assert len([r for r in _runs_of_session(deployment) if r.id not in before]) == 2
@@ -135,3 +137,36 @@ async def cancel_unfinished_runs() -> None:
         for run in await client.read_flow_runs():
             if f"session-{KEY}" in (run.tags or []) and run.state and not run.state.is_final():
                 await client.set_flow_run_state(run.id, Cancelled(), force=True)
+
+
+def test_an_interrupted_step_offers_to_run_again_and_a_cancelled_session_nothing(app_with_launcher) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from congress.calendar import operations as cal_ops
+    from congress.lifecycle.steps import STEPS
+
+    app, engine = app_with_launcher
+    client = TestClient(app)
+    login(client, "staff", PASSWORD)
+    with session_scope(engine) as db:  # what a run killed inside the first step leaves behind
+        session = ops.get_session(db, KEY)
+        ops.start_step(db, session, ops.step_run(db, session, "plan", STEPS.index("plan")), actor="killed",
+                       flow_run_id=None)
+    page = client.get(f"/sessions/{KEY}").text
+    assert 'data-status="interrupted"' in page and 'id="launch-button">重新办理</button>' in page
+    try:
+        assert client.post(f"/sessions/{KEY}/launch", data={"csrf_token": csrf(client)},
+                           follow_redirects=False).headers["location"].endswith("notice=launched")
+        with session_scope(engine) as db:
+            assert [x.purpose for x in db.scalars(select(FlowLaunch))] == ["retry"]
+    finally:
+        asyncio.run(cancel_unfinished_runs())
+
+    with session_scope(engine) as db:
+        session = ops.get_session(db, KEY)
+        cal_ops.cancel(db, session=session, sitting_key=None, reason="台风", actor="staff",
+                       settings=app.state.settings)
+    page = client.get(f"/sessions/{KEY}").text
+    assert "launch-button" not in page and 'id="halted"' in page
+    assert client.post(f"/sessions/{KEY}/launch", data={"csrf_token": csrf(client)},
+                       follow_redirects=False).status_code == 409

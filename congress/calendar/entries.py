@@ -75,15 +75,17 @@ def now() -> datetime:
 
 
 def _later(previous: datetime, current: datetime) -> datetime:
-    """A DTSTAMP that never goes back, even when the first one came from a future notice date."""
+    """A DTSTAMP that never goes back: iTIP orders two messages of one SEQUENCE by it."""
     return max(current, previous + timedelta(seconds=1))
 
 
-def upsert(db: Session, session: CongressSession, step: str, spec: EntrySpec, *, stamp: datetime,
+def upsert(db: Session, session: CongressSession, step: str, spec: EntrySpec, *, stamp: datetime | None = None,
            status: str | None = None) -> CalendarEntry:
     """Create the entry, or update it in place: same UID, SEQUENCE + 1 and DTSTAMP now when changed.
 
-    `stamp` is the DTSTAMP of a new entry (from stored data, so a first run is reproducible);
+    DTSTAMP is when the iCalendar object was created or last changed, stored on the entry so that an
+    identical re-run writes the same bytes. `stamp`, when given, is when the entry's information was
+    issued (a notice's date): a new entry takes the earlier of it and now, never a time in the future.
     `status` (CONFIRMED / CANCELLED) is only changed when given.
     """
     fp = fingerprint(spec)
@@ -91,9 +93,10 @@ def upsert(db: Session, session: CongressSession, step: str, spec: EntrySpec, *,
     changed_at = now()
     changed = entry is None
     if entry is None:
+        created = min(stamp, changed_at) if stamp is not None else changed_at
         entry = CalendarEntry(session_id=session.id, step=step, uid=spec.uid, kind=spec.kind, summary=spec.summary,
                               starts=spec.starts, ends=spec.ends, location=spec.location, sequence=0,
-                              status=status or "CONFIRMED", dtstamp=stamp, fingerprint=fp)
+                              status=status or "CONFIRMED", dtstamp=created.replace(microsecond=0), fingerprint=fp)
         db.add(entry)
         db.flush()
     elif entry.fingerprint != fp or (status is not None and status != entry.status):

@@ -180,18 +180,15 @@ def build_feed(db: Session, token: FeedToken, *, use_cache: bool = True) -> Feed
         by_term = {d.term_id: d for d in person}
         rows = [(e, d) for e, d in rows if d.term_id in by_term and cal.sees(d.audience, by_term[d.term_id])]
         name = msg("calendar.name.feed_deputy", township=township.name, name=person[0].name if person else "")
-        attendees = [cal.attendee(person[-1], township.code)] if person else []
     elif token.kind == "handler":
         rows = [(e, d) for e, d in rows if d.audience.get("handler") == token.handler]
         name = msg("calendar.name.feed_handler", township=township.name, handler=token.handler)
-        attendees = []
     else:
         name = msg("calendar.name.feed_office", township=township.name)
-        attendees = []
     organizer = Person(township.presidium_name, f"urn:congress:{township.code}:presidium")
+    # a PUBLISH feed names no attendees (an ATTENDEE would make clients treat it as an invitation)
     body = calendar_bytes([cal.ical_entry(e, d) for e, d in rows], method="PUBLISH", organizer=organizer,
-                          attendees=attendees, alarms=cal.alarms(load_profile(township.profile)), name=name,
-                          refresh=REFRESH)
+                          alarms=cal.alarms(load_profile(township.profile)), name=name, refresh=REFRESH)
     changed = max((d.updated_at for _, d in rows), default=token.issued_at)
     feed = Feed(body=body, etag=f'"{hashlib.sha256(body).hexdigest()[:40]}"',
                 last_modified=min(changed.astimezone(UTC), datetime.now(UTC)).replace(microsecond=0))

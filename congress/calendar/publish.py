@@ -4,7 +4,7 @@
 Publishing is idempotent. Every object carries X-CONGRESS-SHA, the hash of its content without that
 line; an object whose hash on the server matches is left alone, so a re-run sends nothing. A
 reschedule keeps the UID (so the same object is replaced in place, with its higher SEQUENCE) and a
-cancellation is published as STATUS:CANCELLED. Nothing is ever deleted from the server.
+cancellation is published as STATUS:CANCELLED, without alarms. Nothing is ever deleted from the server.
 """
 
 from __future__ import annotations
@@ -170,12 +170,16 @@ def publish_session(db: Session, session: CongressSession, publisher: Publisher,
     org = cal.organizer(session)
     pairs = cal.session_pairs(db, session)
     total = SyncResult()
+    calendars = []
     for deputy in ops.active_deputies(db, session):
         person = [cal.attendee(deputy, township.code)]
         objects = {e.uid: object_bytes(cal.ical_entry(e, d), organizer=org, attendees=person, alarms=offsets)
                    for e, d in pairs if cal.sees(d.audience, deputy)}
-        total += publisher.sync(deputy_calendar_id(township.code, deputy.code),
-                                msg("calendar.name.feed_deputy", township=township.name, name=deputy.name), objects)
+        calendars.append((deputy_calendar_id(township.code, deputy.code),
+                          msg("calendar.name.feed_deputy", township=township.name, name=deputy.name), objects))
+    db.commit()  # no transaction open while the calendar server (or the disk) is slow; the audit is a new one
+    for calendar_id, name, objects in calendars:
+        total += publisher.sync(calendar_id, name, objects)
     if total.changed:
         ops.audit(db, actor=actor, action="calendars_published", session=session, target=publisher.target,
                   created=total.created, updated=total.updated, unchanged=total.unchanged,

@@ -35,12 +35,17 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import jinja2
+import jinja2.sandbox
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 from docx.text.paragraph import Paragraph
+
+from congress.errors import InputError, Problem, display_path
+from congress.inputs import Refused, read_capped, resolve_named
+from congress.messages import msg
 
 DEFAULT_TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
 
@@ -585,18 +590,58 @@ def write_bytes_atomic(path: Path, data: bytes) -> str:
 # --- Templates -----------------------------------------------------------------------------
 
 
+class ContainedLoader(jinja2.BaseLoader):
+    """A folder's templates, each a regular UTF-8 file inside the folder within the template size cap.
+
+    Jinja2's FileSystemLoader follows a symbolic link wherever it leads; a township's override folder
+    must not be a way to read /etc/passwd into a document, whoever put the link there.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        pieces = jinja2.loaders.split_template_path(template)  # refuses ".." itself
+        path = self.folder.joinpath(*pieces)
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        try:
+            target = resolve_named(self.folder, "/".join(pieces))
+            raw = read_capped(target, kind="template")
+            source = raw.decode("utf-8-sig")
+        except Refused as exc:
+            raise InputError([Problem(display_path(path), exc.message)]) from None
+        except UnicodeDecodeError:
+            raise InputError([Problem(display_path(path), msg("inputs.template.encoding"))]) from None
+        mtime = os.stat(target).st_mtime
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(target).st_mtime == mtime
+            except OSError:
+                return False
+
+        return source, str(path), uptodate
+
+
 def template_environment(
     *, override_dir: Path | None = None, templates_root: Path | None = None
 ) -> jinja2.Environment:
-    """Jinja2 environment for document templates: override_dir first, then <templates_root>/documents."""
+    """Sandboxed Jinja2 environment for document templates: override_dir first, then <templates_root>/documents.
+
+    Templates run in Jinja2's immutable sandbox: no attribute starting with "_" (so no
+    ``cycler.__init__.__globals__.os``), no calls that change a list or dict; a template that tries is
+    stopped with an InputError naming its file and line (`render_text`). A township's folder is
+    chosen by an administrator and resolved by congress.documents.overrides.township_environment.
+    """
     root = Path(templates_root) if templates_root is not None else DEFAULT_TEMPLATES_ROOT
     loaders: list[jinja2.BaseLoader] = []
     if override_dir is not None:
         if not Path(override_dir).is_dir():
             raise FileNotFoundError(f"template override folder not found: {override_dir}")
-        loaders.append(jinja2.FileSystemLoader(str(override_dir)))
+        loaders.append(ContainedLoader(Path(override_dir)))
     loaders.append(jinja2.FileSystemLoader(str(root / "documents")))
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -616,8 +661,12 @@ def template_environment(
 
 
 def render_text(env: jinja2.Environment, template_name: str, context: Mapping[str, Any]) -> str:
-    """Render one template to markup text."""
-    template = env.get_template(template_name)
+    """Render one template to markup text; a template the sandbox stops is an InputError (file, line)."""
+    try:
+        template = env.get_template(template_name)
+    except jinja2.TemplateSyntaxError as exc:
+        file = display_path(Path(exc.filename)) if exc.filename else template_name
+        raise InputError([Problem(file, msg("inputs.template.syntax", error=exc.message), exc.lineno)]) from None
     try:
         return template.render(dict(context))
     except jinja2.UndefinedError as exc:
@@ -625,15 +674,24 @@ def render_text(env: jinja2.Environment, template_name: str, context: Mapping[st
         raise jinja2.UndefinedError(
             f"{template_name}{_template_line(exc, template.filename)}: {exc.message}"
         ) from exc
+    except jinja2.sandbox.SecurityError as exc:
+        file = display_path(Path(template.filename)) if template.filename else template_name
+        raise InputError([Problem(file, msg("inputs.template.security", error=exc.message or type(exc).__name__),
+                                  _line_of(exc, template.filename))]) from None
 
 
-def _template_line(exc: BaseException, filename: str | None) -> str:
+def _line_of(exc: BaseException, filename: str | None) -> int | None:
     line = None
     tb = exc.__traceback__
     while tb is not None:  # jinja2 maps template frames to the template's file and line
         if filename and tb.tb_frame.f_code.co_filename == filename:
             line = tb.tb_lineno
         tb = tb.tb_next
+    return line
+
+
+def _template_line(exc: BaseException, filename: str | None) -> str:
+    line = _line_of(exc, filename)
     return f" line {line}" if line else ""
 
 
@@ -764,6 +822,7 @@ def cite(citation: str) -> str:
 
 __all__ = [
     "Block",
+    "ContainedLoader",
     "DEFAULT_TEMPLATES_ROOT",
     "build_document",
     "cite",

@@ -34,8 +34,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from congress.documents.builder import write_bytes_atomic
+from congress.lifecycle.claim import claim_session
 from congress.lifecycle.operations import audit, output_folder
+from congress.lifecycle.steps import write_output
 from congress.messages import msg
 from congress.models import AuditEvent, CongressSession, Document
 from congress.settings import REPO_ROOT, Settings
@@ -266,44 +267,62 @@ def _file_sha(path: Path) -> str | None:
 def render_missing(
     db: Session, session: CongressSession, settings: Settings, *, actor: str = "system"
 ) -> RenderReport:
-    """Render every registered .docx of the session whose PDF is missing or stale; register the PDFs."""
+    """Render every registered .docx of the session whose PDF is missing or stale; register the PDFs.
+
+    The session is claimed throughout (no step writes its .docx files meanwhile), but no transaction is
+    open while LibreOffice works or the PDFs are written: a short read says what to render, a short
+    write registers what was rendered.
+    """
     enabled, notice = render_enabled(settings)
     if not enabled:
         return RenderReport(skipped=notice)
-    output_folder(db, session, settings)
-    stale, fresh = stale_documents(db, session)
-    report = RenderReport(up_to_date=fresh)
-    if not stale:
-        return report
-    root = output_folder(db, session, settings)
-    started = time.perf_counter()
-    pdfs, report.starts = convert_to_pdf([root / d.path for d in stale])
-    report.seconds = time.perf_counter() - started
-    sources: dict[str, str] = {}
-    for doc in stale:
-        src = root / doc.path
-        target = pdf_path(doc.path)
-        data = normalize_pdf(pdfs[src], created=docx_created(src), seed=doc.sha256)
-        sha = write_bytes_atomic(root / target, data)
-        row = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == target))
-        kind = f"{doc.kind}_pdf"[:32]
-        if row is None:
-            db.add(Document(session_id=session.id, step=doc.step, kind=kind, path=target, sha256=sha))
-        else:
-            row.sha256, row.step, row.kind = sha, doc.step, kind
-        sources[target] = doc.sha256
-        report.rendered.append(target)
-    audit(
-        db,
-        actor=actor,
-        action=AUDIT_ACTION,
-        session=session,
-        sources=sources,
-        count=len(sources),
-        starts=report.starts,
-        seconds=round(report.seconds, 1),
-    )
-    db.flush()
+    key = session.key
+    db.commit()  # never wait for the claim (nor run LibreOffice) inside a transaction
+    with claim_session(db, key, wait_seconds=settings.run_wait_seconds):
+        db.expire_all()
+        found = db.scalar(select(CongressSession).where(CongressSession.key == key))
+        assert found is not None
+        session = found
+        root = output_folder(db, session, settings)
+        stale, fresh = stale_documents(db, session)
+        jobs = [(doc.path, doc.sha256, doc.kind, doc.step) for doc in stale]
+        db.commit()  # end of the short read
+        report = RenderReport(up_to_date=fresh)
+        # only bytes that are what the database registered: a .docx left behind by an interrupted step
+        # is rendered after that step has run again
+        jobs = [job for job in jobs if _file_sha(root / job[0]) == job[1]]
+        if not jobs:
+            return report
+        started = time.perf_counter()
+        pdfs, report.starts = convert_to_pdf([root / path for path, *_ in jobs])
+        report.seconds = time.perf_counter() - started
+        written: dict[str, tuple[str, str, str, str]] = {}  # PDF path -> (its sha, source sha, kind, step)
+        for path, source_sha, kind, step in jobs:
+            src = root / path
+            target = pdf_path(path)
+            data = normalize_pdf(pdfs[src], created=docx_created(src), seed=source_sha)
+            written[target] = (write_output(root / target, data), source_sha, f"{kind}_pdf"[:32], step)
+        sources: dict[str, str] = {}
+        for target, (sha, source_sha, kind, step) in written.items():
+            row = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == target))
+            if row is None:
+                db.add(Document(session_id=session.id, step=step, kind=kind, path=target, sha256=sha))
+            else:
+                row.sha256, row.step, row.kind = sha, step, kind
+            sources[target] = source_sha
+            report.rendered.append(target)
+        audit(
+            db,
+            actor=actor,
+            action=AUDIT_ACTION,
+            session=session,
+            sources=sources,
+            count=len(sources),
+            starts=report.starts,
+            seconds=round(report.seconds, 1),
+        )
+        db.flush()
+        db.commit()
     return report
 
 

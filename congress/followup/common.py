@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from congress.documents.builder import build_document, template_environment, write_bytes_atomic
+from congress.documents.builder import build_document, write_bytes_atomic
+from congress.documents.overrides import township_environment
 from congress.ical.builder import TZ
 from congress.lifecycle.context import deputy_dict, doc_number, session_title
 from congress.messages import msg
@@ -100,9 +101,7 @@ class TownshipOutputs:
     def __init__(self, db: Session, township: Township, settings: Settings):
         self.db, self.township = db, township
         self.root = Path(settings.output_dir).resolve() / township.code
-        override = township.templates_dir
-        self.env = template_environment(override_dir=Path(override) if override else None,
-                                        templates_root=settings.templates_dir)
+        self.env = township_environment(township, settings)
         self.written: list[dict[str, str]] = []
 
     def number(self, kind: str, year: int) -> str:

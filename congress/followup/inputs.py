@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from congress import limits
 from congress.errors import InputError
-from congress.inputs import YES, _Collector, _columns, _csv_rows
+from congress.inputs import CODE_CHARS, YES, _Collector, _columns, _csv_rows, show
 from congress.messages import msg
 
 CODES_SPLIT = re.compile(r"[、,，;；\s]+")
@@ -67,10 +68,21 @@ class Row:
     values: dict[str, Any]
 
 
+# Characters per column: the sizes of the columns the values are stored in (congress/models/followup.py,
+# suggestion.py); free texts get MAX_TEXT_CHARS. Codes and offices end up in file names.
+CELL_CHARS = {"code": CODE_CHARS, "deputy_code": CODE_CHARS, "title": 256, "category": 64, "office": 128,
+              "channel": 16, "person": 64, "subject": 256, "forwarded_to": 128, "organizer": 128, "place": 256,
+              "hours": 16, "evaluation": 64}
+FILE_NAME_CELLS = {"code", "office"}
+MAX_VOTERS = 10_000_000  # voters at one report to voters: far above any constituency
+_DIGITS = re.compile(r"^[0-9]{1,9}$")
+
+
 def load_rows(path: Path, spec: Spec, roster: set[str]) -> list[Row]:
     """The rows of a CSV checked against the spec and the roster's codes; all problems raised together."""
     out = _Collector(path)
-    records, header, _ = _csv_rows(path)
+    file_kind = "suggestions" if spec is SUGGESTION_COLUMNS else "records"
+    records, header, _ = _csv_rows(path, kind=file_kind)
     columns = _columns(header, {k: (aliases, required) for k, (aliases, required, _) in spec.items()}, out)
     out.fail()
     rows: list[Row] = []
@@ -84,10 +96,15 @@ def load_rows(path: Path, spec: Spec, roster: set[str]) -> list[Row]:
                     out.add(msg("input.empty_field", column=aliases[0]), line=line)
                 values[key] = {"bool": False, "codes": [], "int": 0, "date": None}.get(kind, "")
                 continue
-            values[key] = _convert(out, line, aliases[0], raw, kind, roster)
+            if kind in ("text", "code"):
+                raw = out.check_text(raw, cap=CELL_CHARS.get(key, limits.MAX_TEXT_CHARS), line=line,
+                                     file_name=key in FILE_NAME_CELLS, multiline=key not in CELL_CHARS)
+            values[key] = _convert(out, line, aliases[0], raw, kind, roster) if raw else (
+                "" if kind in ("text", "code") else None)
         code = values.get("code", "")
         if code in seen:
-            out.add(msg("input.duplicate_key", key=code) + msg("followup.first_seen", line=seen[code]), line=line)
+            out.add(msg("input.duplicate_key", key=show(code)) + msg("followup.first_seen", line=seen[code]),
+                    line=line)
         elif code:
             seen[code] = line
         rows.append(Row(line, values))
@@ -100,24 +117,47 @@ def load_rows(path: Path, spec: Spec, roster: set[str]) -> list[Row]:
 def _convert(out: _Collector, line: int, column: str, raw: str, kind: str, roster: set[str]) -> Any:
     if kind == "date":
         try:
-            return date.fromisoformat(raw.replace("/", "-"))
+            day = date.fromisoformat(raw.replace("/", "-"))
         except ValueError:
-            out.add(msg("input.bad_value", value=raw, what=f"{column}（YYYY-MM-DD）"), line=line)
+            out.add(msg("input.bad_value", value=show(raw), what=f"{column}（YYYY-MM-DD）"), line=line)
             return None
+        low, high = limits.DATE_RANGE
+        if not low <= day <= high:
+            out.add(msg("inputs.out_of_range", value=day, low=low, high=high), line=line)
+            return None
+        return day
     if kind == "bool":
         return raw.lower() in YES
     if kind == "int":
-        if not raw.isdigit():
-            out.add(msg("input.bad_value", value=raw, what=f"{column}（整数）"), line=line)
+        # only ASCII digits: str.isdigit() also accepts "²", which int() refuses
+        if not _DIGITS.match(raw) or int(raw) > MAX_VOTERS:
+            out.add(msg("input.bad_value", value=show(raw), what=f"{column}（0～{MAX_VOTERS}的整数）"), line=line)
             return 0
         return int(raw)
     if kind in ("codes", "code"):
         codes = [c for c in CODES_SPLIT.split(raw) if c]
+        if len(codes) > limits.MAX_DEPUTIES:
+            out.add(msg("inputs.too_many", count=len(codes), max=limits.MAX_DEPUTIES), line=line)
+            return [] if kind == "codes" else ""
         for c in codes:
             if c not in roster:
-                out.add(msg("input.unknown_deputy", code=c), line=line)
+                out.add(msg("input.unknown_deputy", code=show(c)), line=line)
         return codes if kind == "codes" else (codes[0] if codes else "")
     return raw
+
+
+def item_problems(*, code: str, title: str, office: str, text: str, dates: tuple[date, ...] = ()) -> list[str]:
+    """What is wrong with a resolution item typed on the command line or a form (empty when nothing)."""
+    out = _Collector(Path("-"))
+    fields = (("code", code, True), ("title", title, False), ("office", office, True), ("text", text, False))
+    for key, value, file_name in fields:
+        out.check_text(value, key, cap=CELL_CHARS.get(key, limits.MAX_TEXT_CHARS), file_name=file_name,
+                       multiline=key == "text")
+    low, high = limits.DATE_RANGE
+    for day in dates:
+        if not low <= day <= high:
+            out.add(msg("inputs.out_of_range", value=day, low=low, high=high))
+    return [f"{p.field}：{p.problem}" if p.field else p.problem for p in out.problems]
 
 
 def fail_at(path: Path, problems: list[tuple[int | None, str]]) -> None:

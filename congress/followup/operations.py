@@ -31,7 +31,7 @@ from congress.followup.common import (
     township_context,
     township_sessions,
 )
-from congress.followup.inputs import SUGGESTION_COLUMNS, fail_at, load_rows
+from congress.followup.inputs import SUGGESTION_COLUMNS, fail_at, item_problems, load_rows
 from congress.holidays import is_rest_day
 from congress.ical.builder import TZ, Entry, Person, calendar_bytes
 from congress.lifecycle.context import deputy_dict
@@ -354,6 +354,9 @@ def add_resolution_item(
                                                                         f"resolution-{resolution_key}"))))
     if resolution is None or resolution.status != "adopted":
         raise FollowupError(msg("followup.unknown_resolution", key=resolution_key, session=session_key))
+    problems = item_problems(code=code, title=title, office=office, text=text, dates=(handed_over_on, due_on))
+    if problems:
+        raise FollowupError("；".join(problems))
     if _code_taken(db, township, code):
         raise FollowupError(msg("followup.code_taken", code=code))
     if due_on <= handed_over_on:

@@ -14,8 +14,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from congress import rules
+from congress.audit import chain
 from congress.errors import InputError, Problem, display_path
 from congress.inputs import AttendanceRow, SessionSpec, Tallies
+from congress.lifecycle import elections as election_rules
+from congress.lifecycle.claim import lock_for_load
 from congress.messages import msg
 from congress.models import (
     AgendaItem,
@@ -54,16 +57,11 @@ def audit(
     db: Session, *, actor: str, action: str, session: CongressSession | None = None,
     township_id: int | None = None, step: str | None = None, note: str = "", **detail: Any,
 ) -> AuditEvent:
-    """Append one audit event."""
+    """Append one event to the township's hash chain (the global chain without a township)."""
     if session is not None and township_id is None:
         township_id = session.term.township_id
-    event = AuditEvent(
-        township_id=township_id, session_id=session.id if session else None, at=now(), actor=actor,
-        action=action, step=step, detail=detail, note=note,
-    )
-    db.add(event)
-    db.flush()
-    return event
+    return chain.append(db, actor=actor, action=action, session=session, township_id=township_id, step=step,
+                        note=note, detail=detail, at=now())
 
 
 def get_session(db: Session, key: str) -> CongressSession | None:
@@ -129,6 +127,8 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
     Returns the session and whether anything changed. Refuses to overwrite a session whose plan
     was already approved: nothing a user entered is lost.
     """
+    # Two loads of the same township at once: the second waits here, then finds the first's rows.
+    lock_for_load(db, township_code=spec.township["code"], session_key=spec.key)
     existing = get_session(db, spec.key)
     if existing is not None and existing.source_sha256 == spec.sha256:
         return existing, False
@@ -145,7 +145,7 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
         township = Township(code=spec.township["code"])
         db.add(township)
     for name in ("name", "county", "profile", "party_committee", "presidium_name", "government_name",
-                 "doc_prefix", "templates_dir"):
+                 "doc_prefix"):
         setattr(township, name, spec.township[name])
     db.flush()
     db.execute(delete(Officer).where(Officer.township_id == township.id))
@@ -179,7 +179,10 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
     for name, value in values.items():
         setattr(session, name, value)
     session.presidium_codes = s["presidium"]
-    session.output_dir = str((output_root / spec.key).resolve())
+    if existing is None:
+        session.output_dir = str((output_root / spec.key).resolve())
+    # a reloaded session keeps the folder its files are in: the writers follow a changed setting through
+    # output_folder (or are refused there until `congress sessions move-output`)
     session.source_sha256 = spec.sha256
     session.source_path = str(spec.path.resolve())
     session.state, session.waiting_for, session.state_message = "planned", None, None
@@ -280,7 +283,11 @@ def record_party_decision(
     db: Session, session: CongressSession, *, subject: str, decision: str, approver: str, comments: str,
     decided_on: date, actor: str,
 ) -> PartyApproval:
-    """The party committee's decision (approved / returned) on the plan or on the draft resolutions."""
+    """The party committee's decision (approved / returned) on the plan or on the draft resolutions.
+
+    The same decision given again (same approver, comments and date) changes nothing and is not audited
+    again; a different one is a new attempt. The audit event carries every value, so verify can compare.
+    """
     if decision not in ("approved", "returned"):
         raise ValueError(decision)
     approval = latest_party_approval(db, session, subject)
@@ -288,7 +295,8 @@ def record_party_decision(
         requested_on = session.plan_date if subject == "plan" else session.opening_date
         approval = request_party_approval(db, session, subject=subject, requested_on=requested_on, actor=actor)
     if approval.decision is not None:
-        if approval.decision == decision and approval.approver == approver:
+        if (approval.decision, approval.approver, approval.comments, approval.decided_on) == (
+                decision, approver, comments, decided_on):
             return approval
         approval = PartyApproval(session_id=session.id, subject=subject, attempt=approval.attempt + 1,
                                  requested_on=approval.requested_on)
@@ -296,24 +304,46 @@ def record_party_decision(
     approval.decision, approval.approver, approval.comments = decision, approver, comments
     approval.decided_at, approval.decided_on = now(), decided_on
     db.flush()
-    audit(db, actor=actor, action="party_decision_recorded", session=session, subject=subject,
-          decision=decision, approver=approver, comments=comments, attempt=approval.attempt)
+    audit(db, actor=actor, action="party_decision_recorded", session=session, **approval_values(approval))
     return approval
+
+
+def approval_values(approval: PartyApproval) -> dict[str, Any]:
+    """What the audit records of a party decision (and what verify compares the row with)."""
+    return {"subject": approval.subject, "attempt": approval.attempt, "decision": approval.decision,
+            "approver": approval.approver, "comments": approval.comments,
+            "decided_on": approval.decided_on.isoformat() if approval.decided_on else None}
 
 
 def record_attendance(db: Session, session: CongressSession, rows: list[AttendanceRow], *, actor: str,
                       source: str) -> dict[str, int]:
-    """Attendance of every deputy; replaces an earlier record (the audit keeps both)."""
+    """Attendance of every deputy; replaces an earlier record (the audit keeps both).
+
+    The audit event carries every deputy's status and leave approval; the same attendance recorded again
+    changes nothing and adds no event.
+    """
     deputies = {d.code: d for d in active_deputies(db, session)}
+    counts = {s: sum(1 for r in rows if r.status == s) for s in ("present", "leave", "absent")}
+    wanted = {row.code: {"status": row.status, "leave_approved": row.leave_approved} for row in rows}
+    if wanted and wanted == attendance_values(db, session):
+        return counts
     db.execute(delete(Attendance).where(Attendance.session_id == session.id))
     at = now()
     for row in rows:
         db.add(Attendance(session_id=session.id, deputy_id=deputies[row.code].id, status=row.status,
                           leave_approved=row.leave_approved, recorded_by=actor, recorded_at=at))
     db.flush()
-    counts = {s: sum(1 for r in rows if r.status == s) for s in ("present", "leave", "absent")}
-    audit(db, actor=actor, action="attendance_recorded", session=session, source=source, **counts)
+    audit(db, actor=actor, action="attendance_recorded", session=session, source=source, attendance=wanted,
+          **counts)
     return counts
+
+
+def attendance_values(db: Session, session: CongressSession) -> dict[str, dict[str, Any]]:
+    """Deputy code → status and leave approval, as stored."""
+    rows = db.execute(select(Deputy.code, Attendance.status, Attendance.leave_approved)
+                      .join(Deputy, Deputy.id == Attendance.deputy_id)
+                      .where(Attendance.session_id == session.id)).all()
+    return {code: {"status": status, "leave_approved": bool(leave)} for code, status, leave in rows}
 
 
 def present_count(db: Session, session: CongressSession) -> int | None:
@@ -325,7 +355,8 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
     """Vote tallies and election rounds, checked against the roster, attendance and candidates first.
 
     A round with more ballots returned than issued is recorded (the law makes that election invalid,
-    it does not make the count a typing error) and reported back as a warning with its line.
+    it does not make the count a typing error) and reported back as a warning with its line. The audit
+    event carries every count; the same tallies recorded again change nothing and add no event.
     """
     profile = profile_of(session)
     total = len(active_deputies(db, session))
@@ -349,34 +380,12 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
             problems.append(Problem(file, msg("input.unknown_election", key=key, keys="、".join(elections)),
                                     etally.line))
             continue
-        names = {c.name for c in election.candidates}
+        names = [c.name for c in election.candidates]
         for rnd in etally.rounds:
-            where = f"elections.{key}.rounds.{rnd.number - 1}"
-            for name in rnd.votes:
-                if name not in names:
-                    problems.append(Problem(file, msg("input.unknown_candidate", name=name), rnd.line, where))
-            for label, count in (("ballots_issued", rnd.ballots_issued), ("ballots_returned", rnd.ballots_returned)):
-                if count > total:
-                    problems.append(Problem(file, msg("rule.tally.over_roster", subject=f"{election.title}{label}",
-                                                      sum=count, total=total), rnd.line, where))
-                elif present is not None and count > present and label == "ballots_issued":
-                    problems.append(Problem(file, msg("rule.tally.over_present", subject=election.title,
-                                                      sum=count, present=present), rnd.line, where))
-            if rnd.ballots_void > rnd.ballots_returned:
-                problems.append(Problem(file, msg("rule.ballots.void_over", subject=election.title,
-                                                  round=rnd.number, void=rnd.ballots_void,
-                                                  returned=rnd.ballots_returned), rnd.line, where))
-            valid = max(rnd.ballots_returned - rnd.ballots_void, 0)
-            all_votes = {**rnd.votes, **rnd.write_ins}
-            for name, n in all_votes.items():
-                if n > valid:
-                    problems.append(Problem(file, msg("rule.tally.candidate_over", subject=election.title,
-                                                      round=rnd.number, name=name, votes=n, valid=valid),
-                                            rnd.line, where))
-            if sum(all_votes.values()) > valid * election.seats:
-                problems.append(Problem(file, msg("rule.tally.votes_over", subject=election.title,
-                                                  round=rnd.number, sum=sum(all_votes.values()), valid=valid,
-                                                  seats=election.seats), rnd.line, where))
+            problems += [Problem(file, message, rnd.line, f"elections.{key}.rounds.{rnd.number - 1}")
+                         for _, message in election_rules.round_problems(
+                             subject=election.title, seats=election.seats, total=total, present=present,
+                             rnd=election_rules.round_data(rnd), candidates=names)]
     if problems:
         raise InputError(problems)
     warnings = [
@@ -386,17 +395,29 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
         for key, etally in tallies.elections.items() for rnd in etally.rounds
         if rnd.ballots_returned > rnd.ballots_issued
     ]
+    rounds_recorded = sum(len(e.rounds) for e in tallies.elections.values())
+    summary = {"votes": len(tallies.votes), "rounds": rounds_recorded, "warnings": warnings}
+    # only what differs from the stored tallies is recorded (and audited) again
+    changed_votes = [key for key, t in tallies.votes.items()
+                     if (t.yes, t.no, t.abstain, total) != (votes[key].yes, votes[key].no, votes[key].abstain,
+                                                             votes[key].total)]
+    changed_elections = [
+        key for key, e in tallies.elections.items()
+        if {"defer_unfilled": e.defer_unfilled,
+            "rounds": [election_rules.round_values(election_rules.round_data(r)) for r in e.rounds]}
+        != election_values(elections[key])]
+    if not changed_votes and not changed_elections:
+        return summary
 
     at = now()
-    for key, tally in tallies.votes.items():
-        vote = votes[key]
+    for key in changed_votes:
+        vote, tally = votes[key], tallies.votes[key]
         vote.yes, vote.no, vote.abstain = tally.yes, tally.no, tally.abstain
         vote.total, vote.required = total, rules.majority_required(profile, total)
         vote.passed = rules.vote_passes(profile, subject=vote.subject, total=total, yes=tally.yes).ok
         vote.recorded_by, vote.recorded_at = actor, at
-    rounds_recorded = 0
-    for key, etally in tallies.elections.items():
-        election = elections[key]
+    for key in changed_elections:
+        election, etally = elections[key], tallies.elections[key]
         for r in list(election.rounds):
             db.delete(r)
         db.flush()
@@ -410,13 +431,28 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
             er.counts += [RoundCount(position=len(rnd.votes) + i, name=n, votes=v, write_in=True)
                           for i, (n, v) in enumerate(rnd.write_ins.items())]
             election.rounds.append(er)
-            rounds_recorded += 1
         election.note = "defer_unfilled" if etally.defer_unfilled else ""
         election.status, election.elected = "pending", []
     db.flush()
-    audit(db, actor=actor, action="tallies_recorded", session=session, source=file,
-          votes=sorted(tallies.votes), elections=sorted(tallies.elections), rounds=rounds_recorded)
-    return {"votes": len(tallies.votes), "rounds": rounds_recorded, "warnings": warnings}
+    audit(db, actor=actor, action="tallies_recorded", session=session, source=file, rounds=rounds_recorded,
+          votes={key: vote_values(votes[key]) for key in sorted(changed_votes)},
+          elections={key: election_values(elections[key]) for key in sorted(changed_elections)})
+    return summary
+
+
+def _vote_counts(vote: Vote) -> dict[str, int | None]:
+    return {"yes": vote.yes, "no": vote.no, "abstain": vote.abstain}
+
+
+def vote_values(vote: Vote) -> dict[str, Any]:
+    """A vote's tally and outcome as the audit records them (and verify compares)."""
+    return {**_vote_counts(vote), "total": vote.total, "required": vote.required, "passed": vote.passed}
+
+
+def election_values(election: Election) -> dict[str, Any]:
+    """An election's recorded rounds as the audit records them (and verify compares)."""
+    return {"defer_unfilled": election.note == "defer_unfilled",
+            "rounds": [election_rules.round_values(r) for r in election_rules.rounds_of(election)]}
 
 
 # --- steps -------------------------------------------------------------------------------
@@ -445,18 +481,21 @@ def finish_step(db: Session, session: CongressSession, run: StepRun, *, status: 
     """Close a step as done / waiting (a human gate) / blocked (a rule) / failed, and audit it."""
     run.status, run.message, run.evidence = status, message, evidence
     run.finished_at = now()
-    if status == "waiting":
-        session.state, session.waiting_for = "waiting", gate
-    elif status in ("blocked", "failed"):
-        session.state, session.waiting_for = status, gate
-    session.state_message = message
+    # a session cancelled or postponed while the step ran keeps that state (and its message)
+    if session.state not in HALTED_STATES:
+        if status == "waiting":
+            session.state, session.waiting_for = "waiting", gate
+        elif status in ("blocked", "failed"):
+            session.state, session.waiting_for = status, gate
+        session.state_message = message
     db.flush()
     audit(db, actor=actor, action=f"step_{status}", session=session, step=run.step, note=message or "",
           **evidence)
 
 
 def complete_session(db: Session, session: CongressSession, *, actor: str) -> None:
-    if session.state != "completed":
+    """Mark the session completed once its last step is done (not when it was halted meanwhile)."""
+    if session.state not in ("completed", *HALTED_STATES):
         session.state, session.waiting_for, session.state_message = "completed", None, None
         db.flush()
         audit(db, actor=actor, action="session_completed", session=session)

@@ -1,7 +1,14 @@
-"""outcome.json (schema congress-outcome/1, docs/formats.md) and the step-completion audit report."""
+"""outcome.json (schema congress-outcome/1, docs/formats.md) and the step-completion audit report.
+
+Both carry the head of the township's audit chain at the time they are written (seq and hash), and the
+`outcome_written` event that follows that head records their sha256: a later deletion of events, or an
+edit of either file, shows in `congress verify`. They are written again only when their content changed
+(the head aside), so an identical re-run adds no event.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -10,7 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from congress.documents.builder import build_document, template_environment, write_bytes_atomic
+from congress.audit import chain
+from congress.audit.trail import OUTCOME_FILE, Trail, session_trail
+from congress.documents.builder import markup_to_docx, render_text, write_bytes_atomic
+from congress.documents.overrides import township_environment
 from congress.ical.builder import TZ
 from congress.lifecycle import operations as ops
 from congress.lifecycle.context import common_context, session_title
@@ -23,6 +33,8 @@ from congress.settings import Settings
 SCHEMA = "congress-outcome/1"
 # one file per deputy: the audit report counts them instead of listing sixty rows each
 PER_DEPUTY_KINDS = ("notice", "notice_pdf", "invitation")
+REPORT = "audit/步骤完成情况审计报告.docx"
+WRITTEN_ACTION = "outcome_written"
 
 
 def _iso(value: Any) -> str | None:
@@ -90,8 +102,9 @@ def build_outcome(db: Session, session: CongressSession) -> dict[str, Any]:
                       for d in docs if not d.path.endswith(".ics")],
         "calendars": [{"step": d.step, "kind": d.kind, "path": d.path, "sha256": d.sha256}
                       for d in docs if d.path.endswith(".ics")],
+        # not counting the events that record outcome.json itself, so an unchanged outcome stays unchanged
         "audit_events": db.scalar(select(func.count()).select_from(AuditEvent)
-                                  .where(AuditEvent.session_id == session.id)),
+                                  .where(AuditEvent.session_id == session.id, AuditEvent.action != WRITTEN_ACTION)),
     }
 
 
@@ -101,22 +114,54 @@ def session_attendance(db: Session, session: CongressSession) -> list[str]:
 
 
 def finalize(db: Session, session_key: str, *, actor: str, settings: Settings) -> dict[str, Any]:
-    """Write the audit report (once every step is done) and outcome.json; return the outcome."""
+    """Write the audit report (once every step is done) and outcome.json when their content changed, with
+    the chain head; audit what was written; return the outcome."""
     session = ops.get_session(db, session_key)
     if session is None:
         raise LookupError(msg("cli.unknown_session", key=session_key))
     root = ops.output_folder(db, session, settings)
+    # the chain is locked until commit: the event recording these files comes right after this head
+    head = chain.locked_head(db, session.term.township_id)
+    trail = session_trail(db, session)
+    files: dict[str, str] = {}
+    contents: dict[str, str] = {}
     if session.state == "completed":
-        _audit_report(db, session, settings)
+        report = _audit_report(db, session, settings, root, head, trail)
+        if report is not None:
+            files[REPORT], contents[REPORT] = report
     outcome = build_outcome(db, session)
-    path = root / "outcome.json"
-    write_bytes_atomic(path, json.dumps(outcome, ensure_ascii=False, indent=2).encode("utf-8"))
-    ops.audit(db, actor=actor, action="outcome_written", session=session, path=str(path))
+    fingerprint = chain.content_hash(outcome)
+    path = root / OUTCOME_FILE
+    if _unchanged(trail, OUTCOME_FILE, fingerprint, path):
+        outcome = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        outcome["audit_chain"] = head.as_dict()
+        data = json.dumps(outcome, ensure_ascii=False, indent=2).encode("utf-8")
+        files[OUTCOME_FILE], contents[OUTCOME_FILE] = write_bytes_atomic(path, data), fingerprint
+    if files:
+        ops.audit(db, actor=actor, action=WRITTEN_ACTION, session=session, path=str(path), files=files,
+                  contents=contents, chain_head=head.as_dict())
     db.commit()
     return outcome
 
 
-def _audit_report(db: Session, session: CongressSession, settings: Settings) -> None:
+def _unchanged(trail: Trail, rel: str, fingerprint: str, path: Path) -> bool:
+    """The file was written from this content, is audited, and is still the audited bytes."""
+    audited = trail.files.get(rel)
+    return (trail.contents.get(rel) == fingerprint and audited is not None
+            and _file_sha(path) == audited.value)
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _audit_report(db: Session, session: CongressSession, settings: Settings, root: Path, head: chain.Head,
+                  trail: Trail) -> tuple[str, str] | None:
+    """Write the step-completion report when its content changed; its sha256 and content fingerprint."""
     profile = ops.profile_of(session)
     docs = db.scalars(select(Document).where(Document.session_id == session.id).order_by(Document.path)).all()
     runs = {r.step: r for r in db.scalars(select(StepRun).where(StepRun.session_id == session.id))}
@@ -135,17 +180,25 @@ def _audit_report(db: Session, session: CongressSession, settings: Settings) -> 
     township = session.term.township
     ctx = common_context(db, session, profile)
     ctx.update(steps=steps, sign_date=session.closing_date)
-    env = template_environment(override_dir=Path(township.templates_dir) if township.templates_dir else None,
-                               templates_root=settings.templates_dir)
-    rel = "audit/步骤完成情况审计报告.docx"
+    env = township_environment(township, settings)
     finished = max((r.finished_at for r in runs.values() if r.finished_at), default=None)
-    created = finished or datetime.combine(session.closing_date, time(18, 0), tzinfo=TZ).astimezone(UTC)
-    sha = build_document(env, "audit_report.md.j2", ctx, Path(session.output_dir) / rel,
-                         title=f"{ctx['session']['title']}步骤完成情况审计报告", author=township.presidium_name,
-                         created=created.replace(microsecond=0))
-    doc = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == rel))
+    created = (finished or datetime.combine(session.closing_date, time(18, 0), tzinfo=TZ).astimezone(UTC)
+               ).replace(microsecond=0)
+    title = f"{ctx['session']['title']}步骤完成情况审计报告"
+    # what the report says apart from the chain head: unchanged, the report is not written again
+    fingerprint = chain.content_hash({"title": title, "author": township.presidium_name,
+                                      "created": created.isoformat(),
+                                      "text": render_text(env, "audit_report.md.j2", {**ctx, "chain_head": None})})
+    doc = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == REPORT))
+    if doc is not None and doc.sha256 == _file_sha(root / REPORT) and _unchanged(trail, REPORT, fingerprint,
+                                                                                 root / REPORT):
+        return None
+    text = render_text(env, "audit_report.md.j2", {**ctx, "chain_head": head.as_dict()})
+    sha = write_bytes_atomic(root / REPORT, markup_to_docx(text, title=title, author=township.presidium_name,
+                                                           created=created))
     if doc is None:
-        db.add(Document(session_id=session.id, step="audit", kind="audit_report", path=rel, sha256=sha))
+        db.add(Document(session_id=session.id, step="audit", kind="audit_report", path=REPORT, sha256=sha))
     else:
         doc.sha256 = sha
     db.flush()
+    return sha, fingerprint

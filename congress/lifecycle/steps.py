@@ -6,6 +6,7 @@ and ends done, waiting (a human gate), or blocked (a rule). A finished step is n
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,10 +19,14 @@ from sqlalchemy.orm import Session
 from congress import rules
 from congress.calendar import entries as cal
 from congress.calendar.files import write_session_calendars
-from congress.documents.builder import build_document, template_environment, write_bytes_atomic
+from congress.documents.builder import markup_to_docx, render_text, write_bytes_atomic
+from congress.documents.overrides import township_environment
+from congress.errors import OutputWriteError, SessionHalted
 from congress.holidays import is_rest_day
 from congress.ical.builder import TZ, calendar_bytes
+from congress.lifecycle import elections as election_rules
 from congress.lifecycle import operations as ops
+from congress.lifecycle.claim import claim_session
 from congress.lifecycle.context import (
     ROUND_KIND_CN,
     STATUS_CN,
@@ -79,17 +84,22 @@ class Gate(Exception):
 
 
 class Outputs:
-    """Writes a step's files into the session's output folder and registers them with their hash."""
+    """Builds a step's files in memory and registers them with their hash; `write_files` then writes them.
 
-    def __init__(self, db: Session, session: CongressSession, step: str, settings: Settings):
+    The step's transaction registers the documents (rows, hashes) and commits before any file is written,
+    so no transaction is open while files go to disk. Constructed with ``deferred=False`` (the calendar
+    operations' reissue) each file is written as soon as it is built.
+    """
+
+    def __init__(self, db: Session, session: CongressSession, step: str, settings: Settings, *,
+                 deferred: bool = False):
         self.db, self.session, self.step = db, session, step
         self.root = ops.output_folder(db, session, settings)
-        override = session.term.township.templates_dir
-        self.env = template_environment(
-            override_dir=Path(override) if override else None, templates_root=settings.templates_dir,
-        )
+        self.env = township_environment(session.term.township, settings)
         self.author = session.term.township.presidium_name
         self.written: list[dict[str, str]] = []
+        self.deferred = deferred
+        self.pending: dict[str, bytes] = {}  # relative path -> bytes not yet on disk
 
     def folder(self) -> str:
         return f"{STEPS.index(self.step) + 1:02d}-{self.step.replace('_', '-')}"
@@ -98,16 +108,19 @@ class Outputs:
                  on: date) -> Document:
         rel = f"{self.folder()}/{name}.docx"
         created = datetime.combine(on, time(9, 0), tzinfo=TZ).astimezone(UTC)
-        sha = build_document(self.env, template, context, self.root / rel, title=title, author=self.author,
-                             created=created)
-        return self._register(kind, rel, sha)
+        data = markup_to_docx(render_text(self.env, template, context), title=title, author=self.author,
+                              created=created)
+        return self._register(kind, rel, data)
 
     def calendar(self, kind: str, name: str, data: bytes) -> Document:
-        rel = f"calendar/{name}.ics"
-        sha = write_bytes_atomic(self.root / rel, data)
-        return self._register(kind, rel, sha)
+        return self._register(kind, f"calendar/{name}.ics", data)
 
-    def _register(self, kind: str, rel: str, sha: str) -> Document:
+    def _register(self, kind: str, rel: str, data: bytes) -> Document:
+        sha = hashlib.sha256(data).hexdigest()
+        if self.deferred:
+            self.pending[rel] = data
+        else:
+            write_output(self.root / rel, data)
         doc = self.db.scalar(select(Document).where(Document.session_id == self.session.id, Document.path == rel))
         if doc is None:
             doc = Document(session_id=self.session.id, step=self.step, kind=kind, path=rel, sha256=sha)
@@ -117,6 +130,20 @@ class Outputs:
         self.db.flush()
         self.written.append({"kind": kind, "path": rel, "sha256": sha})
         return doc
+
+    def write_files(self) -> None:
+        """Write every pending file atomically (whole or not at all); call with no transaction open."""
+        for rel, data in self.pending.items():
+            write_output(self.root / rel, data)
+        self.pending.clear()
+
+
+def write_output(path: Path, data: bytes) -> str:
+    """Write a file atomically; a disk that is full, read-only or forbidden becomes one line for staff."""
+    try:
+        return write_bytes_atomic(path, data)
+    except OSError as exc:
+        raise OutputWriteError(path, exc) from exc
 
 
 @dataclass
@@ -140,48 +167,87 @@ class StepContext:
 
 def run_step(db: Session, session_key: str, step: str, *, actor: str, settings: Settings,
              flow_run_id: str | None = None) -> StepResult:
-    """Run one step if it is not done yet; record its step run, audit events and outputs."""
+    """Run one step if it is not done yet; record its step run, audit events and outputs.
+
+    The session is claimed for the step (`claim_session`; SessionBusy when another run holds it). Three
+    short transactions: mark the step running; run its body, building the documents in memory, and commit
+    with the step still running; then, with no transaction open, write the files; and mark it finished.
+    A crash in between leaves the step "running" with no claim (interrupted): running it again redoes it
+    and writes the same bytes.
+    """
+    # Never wait for the claim inside a transaction: on SQLite that transaction would hold the write lock
+    # the run we wait for needs.
+    db.commit()
+    with claim_session(db, session_key, wait_seconds=settings.run_wait_seconds):
+        return _run_claimed(db, session_key, step, actor=actor, settings=settings, flow_run_id=flow_run_id)
+
+
+def _run_claimed(db: Session, session_key: str, step: str, *, actor: str, settings: Settings,
+                 flow_run_id: str | None) -> StepResult:
+    db.expire_all()  # what another run committed before we got the claim is read afresh
     session = ops.get_session(db, session_key)
     if session is None:
         raise LookupError(msg("cli.unknown_session", key=session_key))
-    run = ops.step_run(db, session, step, STEPS.index(step))
-    if run.status == "done":
-        return StepResult(step, "skipped", run.message, documents=run.evidence.get("documents", []))
-    ops.output_folder(db, session, settings)  # refuses (OutputMoved) before the step is marked as running
-    ops.start_step(db, session, run, actor=actor, flow_run_id=flow_run_id)
-    db.commit()  # let watchers see the step as running
-    ctx = StepContext(db, session, ops.profile_of(session), Outputs(db, session, step, settings), actor, settings)
-    try:
-        evidence = BODIES[step](ctx) or {}
-    except Gate as gate:
-        evidence = {"documents": ctx.out.written}
-        ops.finish_step(db, session, run, status="waiting", actor=actor, message=gate.message,
-                        evidence=evidence, gate=gate.gate)
-        db.commit()
-        return StepResult(step, "waiting", gate.message, gate.gate, ctx.out.written, evidence)
-    except rules.RuleViolation as violation:
-        check = violation.check
-        evidence = {"documents": ctx.out.written, "rule": check.rule, "citation": str(check.citation)}
-        ops.finish_step(db, session, run, status="blocked", actor=actor, message=str(violation),
-                        evidence=evidence, gate=check.rule)
-        db.commit()
-        return StepResult(step, "blocked", str(violation), check.rule, ctx.out.written, evidence)
-    except Exception as exc:
+    if session.state in ops.HALTED_STATES:
         db.rollback()
+        raise SessionHalted(msg(f"runs.halted.{session.state}", key=session_key))
+    run = ops.step_run(db, session, step, STEPS.index(step))
+    if run.status == "done":  # done by an earlier (or a concurrent, now finished) run
+        db.commit()
+        return StepResult(step, "skipped", run.message, documents=run.evidence.get("documents", []))
+    try:
+        ops.output_folder(db, session, settings)  # refuses (OutputMoved) before the step is marked as running
+    except ops.OutputMoved:
+        db.rollback()  # nothing recorded, not even the step's row
+        raise
+    ops.start_step(db, session, run, actor=actor, flow_run_id=flow_run_id)
+    attempt = run.attempts
+    db.commit()  # let watchers see the step as running
+    try:
+        out = Outputs(db, session, step, settings, deferred=True)
+        ctx = StepContext(db, session, ops.profile_of(session), out, actor, settings)
+        status, gate_name, message = "done", None, None
+        try:
+            evidence = BODIES[step](ctx) or {}
+            message = evidence.pop("message", None)
+        except Gate as gate:
+            status, gate_name, message = "waiting", gate.gate, gate.message
+            evidence = {}
+        except rules.RuleViolation as violation:
+            check = violation.check
+            status, gate_name, message = "blocked", check.rule, str(violation)
+            evidence = {"rule": check.rule, "citation": str(check.citation)}
+        evidence = {"documents": out.written, **evidence} if status != "done" else {**evidence,
+                                                                                    "documents": out.written}
+        db.commit()  # the step's rows, the step still running
+        out.write_files()  # no transaction open: a slow or full disk holds up no one else
+        db.expire_all()
         session = ops.get_session(db, session_key)
         assert session is not None
         run = ops.step_run(db, session, step, STEPS.index(step))
-        ops.finish_step(db, session, run, status="failed", actor=actor, message=f"{type(exc).__name__}: {exc}",
-                        evidence={})
+        ops.finish_step(db, session, run, status=status, actor=actor, message=message, evidence=evidence,
+                        gate=gate_name)
+        if status == "done" and step == STEPS[-1]:
+            ops.complete_session(db, session, actor=actor)
         db.commit()
+    except Exception as exc:
+        db.rollback()
+        _mark_failed(db, session_key, step, attempt=attempt, actor=actor, exc=exc)
         raise
-    evidence["documents"] = ctx.out.written
-    ops.finish_step(db, session, run, status="done", actor=actor, message=evidence.pop("message", None),
-                    evidence=evidence)
-    if step == STEPS[-1]:
-        ops.complete_session(db, session, actor=actor)
+    return StepResult(step, status, message, gate_name, out.written, evidence)
+
+
+def _mark_failed(db: Session, session_key: str, step: str, *, attempt: int, actor: str, exc: Exception) -> None:
+    """Mark the step failed, but only if it is still the run this attempt started (never a finished one)."""
+    db.expire_all()
+    session = ops.get_session(db, session_key)
+    run = db.scalar(select(StepRun).where(StepRun.session_id == session.id, StepRun.step == step)) if session else None
+    if session is None or run is None or run.status != "running" or run.attempts != attempt:
+        db.rollback()
+        return
+    text = str(exc) if isinstance(exc, OutputWriteError) else f"{type(exc).__name__}: {exc}"
+    ops.finish_step(db, session, run, status="failed", actor=actor, message=text, evidence={})
     db.commit()
-    return StepResult(step, "done", run.message, None, ctx.out.written, evidence)
 
 
 def next_step(db: Session, session_key: str) -> str | None:
@@ -394,68 +460,16 @@ def _round_dict(election: Election, rnd: Any, total: int, required: int) -> dict
 
 
 def decide_election(c: StepContext, election: Election, total: int) -> Gate | None:
-    """Apply the rules to the recorded rounds in order; the gate still open, or None when decided.
-
-    A preliminary vote (预选, LOL 第二十七条) first fills the formal list (ties there are re-voted);
-    the formal vote then elects with > 1/2 of all deputies, ties at the cut-off are re-voted and
-    unfilled seats go to another election (LOL 第二十九条).
-    """
-    seats_left = election.seats
-    elected: list[str] = []
-    places = election.seats + election.extra_candidates
-    listed: list[str] = []
-    phase = "preliminary" if _needs_preliminary(c, election) else "formal"
-    gate: Gate | None = None
-    if not election.rounds:
-        first = "gate.preliminary_first" if phase == "preliminary" else None
-        gate = Gate("tallies", msg(first, subject=election.title) if first else
-                    msg("cli.run.waiting", gate=msg("gate.tallies")) + f"（{election.title}）")
-    for rnd in election.rounds:
-        validity = rules.ballots_valid(c.profile, subject=election.title, round_number=rnd.number,
-                                       issued=rnd.ballots_issued, returned=rnd.ballots_returned)
-        rnd.valid, rnd.seats, rnd.elected, rnd.tied, rnd.reasons = validity.ok, seats_left, [], [], {}
-        if not validity.ok:
-            gate = Gate("tallies", validity.blocked_message() + "。" + msg("gate.invalid_round", subject=election.title))
-            continue
-        votes = {x.name: x.votes for x in rnd.counts}
-        if phase == "preliminary":
-            if rnd.kind not in ("preliminary", "revote"):
-                gate = Gate("tallies", msg("gate.preliminary_first", subject=election.title))
-                continue
-            rnd.seats = places - len(listed)
-            outcome = rules.count_round(c.profile, subject=election.title, kind="preliminary", total=total,
-                                        seats=rnd.seats, votes=votes)
-            rnd.reasons, rnd.tied = outcome.reasons, outcome.tied
-            listed += outcome.listed
-            if outcome.tied:
-                gate = Gate("tallies", msg("gate.revote", subject=election.title))
-                continue
-            phase = "formal"
-            gate = Gate("tallies", msg("gate.formal_after_preliminary", subject=election.title))
-            continue
-        outcome = rules.count_round(c.profile, subject=election.title, kind=rnd.kind, total=total,
-                                    seats=seats_left, votes=votes)
-        rnd.reasons, rnd.tied, rnd.elected = outcome.reasons, outcome.tied, outcome.elected
-        elected += outcome.elected
-        seats_left -= len(outcome.elected)
-        if outcome.tied:
-            gate = Gate("tallies", msg("gate.revote", subject=election.title))
-        elif seats_left:
-            gate = None if election.note == "defer_unfilled" else Gate(
-                "tallies", msg("gate.additional", subject=election.title))
-        else:
-            gate = None
-    election.elected = elected
-    election.status = "pending" if gate else "unfilled" if seats_left else "decided"
+    """Apply the rules to the recorded rounds (congress/lifecycle/elections.py) and store each round's
+    outcome and the elected; the gate still open, or None when decided."""
+    decision = election_rules.decide(c.profile, election_rules.spec_of(election),
+                                     election_rules.rounds_of(election), total=total)
+    for rnd, outcome in zip(election.rounds, decision.rounds, strict=True):
+        rnd.valid, rnd.seats, rnd.elected, rnd.tied, rnd.reasons = (
+            outcome.valid, outcome.seats, outcome.elected, outcome.tied, outcome.reasons)
+    election.elected, election.status = decision.elected, decision.status
     c.db.flush()
-    return gate
-
-
-def _needs_preliminary(c: StepContext, election: Election) -> bool:
-    check = rules.candidate_count(c.profile, subject=election.title, office=election.office, kind=election.kind,
-                                  seats=election.seats, candidates=len(election.candidates),
-                                  extra_candidates=election.extra_candidates)
-    return bool(check.detail.get("preliminary"))
+    return Gate(*decision.gate) if decision.gate else None
 
 
 def _votes_elections(c: StepContext) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from congress.db import Base
@@ -43,3 +43,23 @@ class WebSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed log-in: counted per account name and per client address to slow password guessing.
+
+    `cleared_at` is set when the account logs in successfully or an administrator unlocks it; the rows
+    stay until they are a day old (the audit trail keeps every attempt for good).
+    """
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_username_at", "username", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64))  # as typed: unknown names are throttled alike
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

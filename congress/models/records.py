@@ -69,9 +69,16 @@ class StepRun(Base):
 
 
 class AuditEvent(Base):
+    """One event of a township's hash chain (congress/audit/chain.py); append-only."""
+
     __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
     id: Mapped[intpk]
+    chain: Mapped[int]  # the township's id; 0 is the global chain
+    seq: Mapped[int]  # 1, 2, 3… within the chain
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"), default=None)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("congress_session.id"), default=None)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,6 +26,8 @@ class Township(Base):
     presidium_name: Mapped[str] = mapped_column(String(128))
     government_name: Mapped[str] = mapped_column(String(128))
     doc_prefix: Mapped[str] = mapped_column(String(16))
+    # The NAME of the township's template folder under settings.template_overrides_dir, set by an
+    # administrator (congress.documents.overrides.set_township_templates); None: the default templates.
     templates_dir: Mapped[str | None] = mapped_column(String(512), default=None)
 
     terms: Mapped[list[Term]] = relationship(back_populates="township", order_by="Term.ordinal")

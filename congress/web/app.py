@@ -1,18 +1,41 @@
-"""The ASGI application. Each area contributes an APIRouter; `create_app` mounts them all."""
+"""The ASGI application. Each area contributes an APIRouter; `create_app` mounts them all.
+
+Around the routes: the body cap and the security headers (congress/web/security.py), and one answer
+per kind of failure — every error a user can provoke is a Chinese page (or JSON for the pages' own
+scripts), and an unexpected exception is written to the log with its traceback while the user reads
+one Chinese line.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 from importlib import import_module
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
+from congress.messages import msg
 from congress.settings import Settings, get_settings
 from congress.web import render
 from congress.web.deps import LoginRequired
+from congress.web.security import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    error_page,
+    error_response,
+    megabytes,
+    security_headers,
+    wants_json,
+)
 
 # Modules exposing `router` (an APIRouter) and optionally `setup(app, settings)`; one line per area.
 ROUTER_MODULES: list[str] = [
@@ -22,9 +45,27 @@ ROUTER_MODULES: list[str] = [
     "congress.web.oversight",
     "congress.web.suggestions",
     "congress.web.feeds",
+    "congress.web.admin",
 ]
 
 STATIC_DIR = Path(__file__).parent / "static"
+ERROR_LOG = "web-errors.log"
+# the form fields a validation error can name, as the pages label them
+FIELD_NAMES = {"username": "用户名", "password": "密码", "login_csrf": "登录表单", "session_file": "会议文件",
+               "roster_file": "代表名册文件", "csrf_token": "表单令牌"}
+
+
+def error_logger(log_dir: Path) -> logging.Logger:
+    """A logger writing tracebacks to <log_dir>/web-errors.log (one per folder: tests use several)."""
+    path = (log_dir / ERROR_LOG).resolve()
+    logger = logging.getLogger("congress.web.errors." + hashlib.sha256(str(path).encode()).hexdigest()[:12])
+    if not logger.handlers:
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.ERROR)
+        logger.propagate = False
+    return logger
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,21 +83,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             module.setup(app, settings)
         app.include_router(module.router)
 
+    async def refuse_body(scope: Scope, cap: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        response = error_response(Request(scope), 413, msg("security.upload.request_too_large",
+                                                           size=megabytes(cap)))
+        return 413, [(k, v) for k, v in response.raw_headers if k != b"content-length"], bytes(response.body)
+
+    # added innermost first: the headers wrap the 413 answers of the body cap too
+    app.add_middleware(BodyLimitMiddleware, refuse=refuse_body)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    logger = error_logger(settings.log_dir)
+    log_path = (settings.log_dir / ERROR_LOG).resolve()
+
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:
-        if request.method == "GET" and "application/json" not in request.headers.get("accept", ""):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return Response(status_code=401)
+        if request.method == "GET" and not wants_json(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return error_response(request, 401, msg("security.error.401"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
-        if exc.status_code in (403, 404) and request.url.path.split("/")[1:2] != ["static"]:
-            return render.page(request, "error.html", status_code=exc.status_code, status=exc.status_code,
-                               reason=str(exc.detail or ""), who=None)
-        return Response(status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if request.url.path.startswith("/static/") or request.url.path.startswith("/feeds/"):
+            return Response(status_code=exc.status_code, headers=headers)  # files: a bare status, as before
+        if exc.status_code in (403, 404):
+            return error_page(request, exc.status_code, reason=str(exc.detail or ""), headers=headers)
+        return error_response(request, exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors: list[dict[str, Any]] = list(exc.errors())
+        if any(e.get("loc", ("",))[0] == "path" for e in errors):
+            # an id or key that cannot exist (too large, not a number): the same 404 as a missing one
+            return error_page(request, 404)
+        names = (str(e["loc"][-1]) for e in errors if e.get("loc"))
+        fields = "、".join(dict.fromkeys(FIELD_NAMES.get(n, n) for n in names)) or "—"
+        return error_response(request, 422, msg("security.error.invalid_fields", fields=fields))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        reference = secrets.token_hex(4)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        logger.error("%s %s reference=%s", request.method, request.url.path, reference, exc_info=exc)
+        response = error_response(request, 500, msg("security.error.unexpected", reference=reference))
+        # this answer leaves through Starlette's outermost middleware, outside the headers middleware
+        for key, value in security_headers(request.scope, settings):
+            response.headers[key.decode()] = value.decode()
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+

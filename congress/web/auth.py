@@ -1,4 +1,9 @@
-"""Log-in and log-out. A login form has its own double-submit CSRF cookie (there is no session yet)."""
+"""Log-in and log-out. A login form has its own double-submit CSRF cookie (there is no session yet).
+
+Password guessing is slowed per account name and per client address (congress/web/accounts.py): a
+throttled attempt is refused at once, saying how long to wait, without checking the password. Every
+attempt, failed, refused or successful, is audited with the client's address.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,14 @@ from fastapi.responses import RedirectResponse, Response
 from congress.messages import msg
 from congress.web import accounts, render
 from congress.web.deps import COOKIE, DB, LOGIN_COOKIE, CheckedViewer, LoginRequired, settings_of, viewer
+from congress.web.security import client_address, safe_path
 
 router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:
     # only paths on this site: never an absolute URL a crafted link could send the user to
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+    return safe_path(target, "/")
 
 
 @router.get("/login")
@@ -37,12 +43,27 @@ def login(request: Request, db: DB, username: Annotated[str, Form()], password: 
     if not cookie or not hmac.compare_digest(cookie, login_csrf):
         return render.page(request, "login.html", status_code=403, login_csrf=cookie, next=_safe_next(next),
                            error=msg("web.login.expired_form"), who=None)
-    user = accounts.authenticate(db, username=username.strip(), password=password)
+    settings = settings_of(request)
+    name, address = username.strip()[:64], client_address(request, settings)
+    throttle = accounts.login_throttle(db, username=name, address=address)
+    if throttle is not None:
+        accounts.record_login_refused(db, username=name, address=address, throttle=throttle)
+        seconds = throttle.seconds_left()
+        wait = (msg("security.wait.minutes", n=(seconds + 59) // 60) if seconds >= 120
+                else msg("security.wait.seconds", n=seconds))
+        response = render.page(request, "login.html", status_code=429, login_csrf=cookie, next=_safe_next(next),
+                               error=msg("security.login.locked" if throttle.locked else "security.login.delayed",
+                                         wait=wait), who=None)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    user = None
+    if len(password) <= accounts.MAX_PASSWORD_CHARS:
+        user = accounts.authenticate(db, username=name, password=password)
     if user is None:
+        accounts.record_login_failure(db, username=name, address=address)
         return render.page(request, "login.html", status_code=401, login_csrf=cookie, next=_safe_next(next),
                            error=msg("web.login.failed"), who=None)
-    settings = settings_of(request)
-    token = accounts.log_in(db, user=user, hours=settings.session_hours)
+    token = accounts.log_in(db, user=user, hours=settings.session_hours, address=address)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=settings.environment == "production",
                         max_age=int(settings.session_hours * 3600))

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
-from congress.db import engine_for, session_scope
+from congress.db import engine_for, read_scope, session_scope
 from congress.lifecycle import operations as ops
+from congress.limits import MAX_ROW_ID
 from congress.models import CongressSession, User, WebSession
 from congress.settings import Settings
 from congress.web import accounts
@@ -28,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "attendance": frozenset({"staff", "admin"}),
     "tallies": frozenset({"staff", "admin"}),
     "county": frozenset({"auditor", "admin"}),
+    "suggestions": frozenset({"staff", "admin"}),  # enter, hand over, reply, rate
+    "admin": frozenset({"admin"}),  # township template folders, unlocking log-ins
 }
 
 
@@ -39,13 +42,23 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed when the route returns, rolled back when it raises.
+# Requests that only read: a page or a poll while a flow writes must neither wait for nor block it.
+READ_METHODS = frozenset({"GET", "HEAD"})
 
-    Routes take it with scope="function" so the commit happens before the response leaves: a browser
-    following a redirect must find what the POST stored.
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One unit of work per request: read-only for GET and HEAD, else committed when the route returns
+    and rolled back when it raises.
+
+    GET and HEAD read in a read-only unit of work (SQLite: a deferred transaction reading a WAL snapshot,
+    never the write lock; PostgreSQL: a READ ONLY transaction, so a write by mistake fails loudly). A GET
+    route that must record something does it in a `session_scope` of its own. Routes take it with
+    scope="function" so the commit happens before the response leaves: a browser following a redirect
+    must find what the POST stored.
     """
-    with session_scope(engine_for(settings_of(request).database_url)) as db:
+    engine = engine_for(settings_of(request).database_url)
+    scope = read_scope if request.method in READ_METHODS else session_scope
+    with scope(engine) as db:
         yield db
 
 
@@ -99,6 +112,11 @@ async def csrf_checked(request: Request, who: CurrentViewer) -> Viewer:
 
 
 CheckedViewer = Annotated[Viewer, Depends(csrf_checked)]
+
+# Path parameters within what the database can hold: anything else is the 404 of a missing object
+# (the app turns a path parameter's validation error into the ordinary 404 page), never an overflow.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+Key = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def visible_session(db: Session, who: Viewer, key: str) -> CongressSession:

@@ -2,7 +2,9 @@
 
 An unknown or revoked token gets a bare 404 with an empty body, the same as any other miss.
 Validators: a strong ETag (hash of the body) and Last-Modified (latest change), with 304 answers to
-If-None-Match and, when that is absent, If-Modified-Since.
+If-None-Match and, when that is absent, If-Modified-Since. HEAD answers the headers GET would, the
+real Content-Length included, without the body. A feed only reads: on SQLite it never takes the write
+lock, so subscribed phones polling every hour never wait on a running flow.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from congress.calendar import feeds
-from congress.db import engine_for, session_scope
+from congress.db import engine_for, read_scope
 
 router = APIRouter()
 
@@ -25,8 +27,8 @@ CACHE_CONTROL = "private, no-cache"
 
 
 def feed_db(request: Request) -> Iterator[Session]:
-    """A database session for one feed request (tests override this dependency)."""
-    with session_scope(engine_for(request.app.state.settings.database_url)) as db:
+    """A read-only database session for one feed request (tests override this dependency)."""
+    with read_scope(engine_for(request.app.state.settings.database_url)) as db:
         yield db
 
 
@@ -54,6 +56,9 @@ def feed(token: str, request: Request, db: Session = Depends(feed_db)) -> Respon
                "Cache-Control": CACHE_CONTROL}
     if _not_modified(request, built.etag, built.last_modified):
         return Response(status_code=304, headers=headers)
-    body = b"" if request.method == "HEAD" else built.body
     headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    return Response(content=body, media_type=CONTENT_TYPE, headers=headers)
+    if request.method == "HEAD":
+        # the length of the body GET would send; Starlette keeps a Content-Length it is given
+        headers["Content-Length"] = str(len(built.body))
+        return Response(content=b"", media_type=CONTENT_TYPE, headers=headers)
+    return Response(content=built.body, media_type=CONTENT_TYPE, headers=headers)

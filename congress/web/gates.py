@@ -3,6 +3,10 @@
 A form is written to a file in the upload folder (kept as entered) and goes through the same loader
 and operation as the CLI, so the errors and the rules are the same. The check endpoints run the same
 validation without storing anything, and add each rule's title and article for the live display.
+
+Every value is bounded before any of that (congress/web/security.py FormBounds): numbers by the roster,
+rounds and candidates by congress/limits.py, texts and dates by their columns; a value out of bounds is
+a problem on its field, like the loader's, and nothing is computed or stored.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from congress import rules
-from congress.errors import InputError
+from congress import limits, rules
+from congress.errors import InputError, Problem
 from congress.inputs import ROUND_KINDS, load_attendance, load_tallies
 from congress.lifecycle import operations as ops
 from congress.lifecycle.context import ROUND_KIND_CN
@@ -30,7 +34,8 @@ from congress.messages import msg
 from congress.models import Attendance, CongressSession, Election, Vote
 from congress.rules import Check
 from congress.web import render, views
-from congress.web.deps import DB, CheckedViewer, CurrentViewer, Viewer, visible_session
+from congress.web.deps import DB, CheckedViewer, CurrentViewer, Key, Viewer, visible_session
+from congress.web.security import FormBounds
 from congress.web.sessions import problem_rows, staging_dir
 
 router = APIRouter()
@@ -48,7 +53,7 @@ def rule_item(check: Check, field: str, *, level: str | None = None) -> dict[str
 
 
 @router.get("/sessions/{key}/approval/{subject}")
-def approval_form(key: str, subject: str, request: Request, who: CurrentViewer,
+def approval_form(key: Key, subject: str, request: Request, who: CurrentViewer,
                   db: DB) -> Response:
     session = visible_session(db, who, key)
     if subject not in SUBJECTS:
@@ -63,22 +68,24 @@ def _default_day(session: CongressSession, subject: str) -> date:
 
 
 @router.post("/sessions/{key}/approval/{subject}")
-async def approval_submit(key: str, subject: str, request: Request, who: CheckedViewer,
+async def approval_submit(key: Key, subject: str, request: Request, who: CheckedViewer,
                           db: DB) -> Response:
     who.require("approve")
     session = visible_session(db, who, key)
     if subject not in SUBJECTS:
         raise HTTPException(404)
     form = await request.form()
-    decision = str(form.get("decision", ""))
-    comments = str(form.get("comments", "")).strip()
-    approver = str(form.get("approver", "")).strip() or who.user.display_name
-    error = None
-    try:
-        decided_on = date.fromisoformat(str(form.get("decided_on", "")))
-    except ValueError:
-        error, decided_on = msg("web.approval.bad_date"), _default_day(session, subject)
-    if decision not in ("approved", "returned"):
+    bounds = FormBounds("approval")
+    decision = bounds.text(form, "decision", max_chars=16, label="审批结果")
+    comments = bounds.text(form, "comments", label="意见")
+    approver = bounds.text(form, "approver", max_chars=64, label="审批人") or who.user.display_name
+    decided_on = bounds.day(form.get("decided_on"), "decided_on", label="审批日期")
+    error = bounds.first
+    if decided_on is None:
+        decided_on = _default_day(session, subject)
+    if error is not None:
+        pass  # a value out of bounds: shown first
+    elif decision not in ("approved", "returned"):
         error = msg("web.approval.choose")
     elif decision == "returned" and not comments:
         error = msg("web.approval.comments_required")
@@ -95,14 +102,18 @@ async def approval_submit(key: str, subject: str, request: Request, who: Checked
 
 
 def _attendance_csv(session: CongressSession, db: Session, form: FormData) -> str:
+    """The form as an attendance CSV; a status too long to be one raises InputError on its field."""
+    bounds = FormBounds("attendance.csv")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["代表编号", "出席情况", "请假批准"])
     for d in ops.active_deputies(db, session):
-        status = str(form.get(f"status.{d.code}", ""))
+        status = bounds.text(form, f"status.{d.code}", max_chars=16, label=f"{d.name}（{d.code}）的出席情况")
         if not status:
             continue  # left out, so the loader names the deputy as missing, as it does for a CSV
         writer.writerow([d.code, status, "是" if form.get(f"approved.{d.code}") else ""])
+    if bounds.problems:
+        raise InputError(bounds.problems)
     return out.getvalue()
 
 
@@ -113,7 +124,7 @@ def _attendance_rows(db: Session, session: CongressSession, text: str, folder: P
 
 
 @router.get("/sessions/{key}/attendance")
-def attendance_form(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
+def attendance_form(key: Key, request: Request, who: CurrentViewer, db: DB) -> Response:
     session = visible_session(db, who, key)
     recorded = {a.deputy_id: a for a in db.scalars(select(Attendance).where(Attendance.session_id == session.id))}
     profile = ops.profile_of(session)
@@ -124,7 +135,7 @@ def attendance_form(key: str, request: Request, who: CurrentViewer, db: DB) -> R
 
 
 @router.post("/sessions/{key}/attendance/check")
-async def attendance_check(key: str, request: Request, who: CheckedViewer,
+async def attendance_check(key: Key, request: Request, who: CheckedViewer,
                            db: DB) -> JSONResponse:
     session = visible_session(db, who, key)
     form = await request.form()
@@ -141,20 +152,23 @@ async def attendance_check(key: str, request: Request, who: CheckedViewer,
 
 
 @router.post("/sessions/{key}/attendance")
-async def attendance_submit(key: str, request: Request, who: CheckedViewer,
+async def attendance_submit(key: Key, request: Request, who: CheckedViewer,
                             db: DB) -> Response:
     who.require("attendance")
     session = visible_session(db, who, key)
     form = await request.form()
-    folder = staging_dir(request, f"attendance-{session.key}")
+    folder = None
     try:
-        rows = _attendance_rows(db, session, _attendance_csv(session, db, form), folder)
-    except InputError as exc:
+        text = _attendance_csv(session, db, form)
+        folder = staging_dir(request, f"attendance-{session.key}")
+        rows = _attendance_rows(db, session, text, folder)
+    except InputError as exc:  # out of bounds (no folder yet) or refused by the loader
         profile = ops.profile_of(session)
         total = len(ops.active_deputies(db, session))
         return render.page(request, "attendance.html", status_code=422, who=who, session=session,
                            deputies=views.deputies(db, session), recorded={}, errors=problem_rows(exc.problems, folder),
                            required=rules.quorum_required(profile, total), quorum_rule=profile.rule("quorum"))
+    assert folder is not None
     ops.record_attendance(db, session, rows, actor=who.name, source=str(folder / "attendance.csv"))
     return RedirectResponse(f"/sessions/{key}?notice=attendance", status_code=303)
 
@@ -162,45 +176,56 @@ async def attendance_submit(key: str, request: Request, who: CheckedViewer,
 # --- tallies -----------------------------------------------------------------------------
 
 
-def _int(value: Any) -> int | str | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return text  # the loader reports it as not a number, with its field
+def _tallies_data(db: Session, session: CongressSession, form: FormData) -> tuple[dict[str, Any], list[Problem]]:
+    """The form as a tallies file (docs/formats.md); blank votes and rounds are left out. Every number
+    is bounded first — counts by the roster, rounds and write-ins by congress/limits.py — and the
+    problems come back instead of data that would cost work."""
+    bounds = FormBounds("tallies.yaml")
+    high = len(ops.active_deputies(db, session))
 
+    def number(name: str, field: str) -> int | None:
+        return bounds.count(form.get(name), field, high=high)
 
-def _tallies_data(db: Session, session: CongressSession, form: FormData) -> dict[str, Any]:
-    """The form as a tallies file (docs/formats.md); blank votes and rounds are left out."""
     votes: dict[str, Any] = {}
     for v in db.scalars(select(Vote).where(Vote.session_id == session.id).order_by(Vote.position)):
-        parts = {p: _int(form.get(f"vote.{v.key}.{p}")) for p in ("yes", "no", "abstain")}
-        if any(x is not None for x in parts.values()):
+        given = [p for p in ("yes", "no", "abstain") if str(form.get(f"vote.{v.key}.{p}", "") or "").strip()]
+        parts = {p: number(f"vote.{v.key}.{p}", f"votes.{v.key}.{p}") for p in ("yes", "no", "abstain")}
+        if given:
             votes[v.key] = {p: (0 if x is None else x) for p, x in parts.items()}
     elections: dict[str, Any] = {}
     for e in db.scalars(select(Election).where(Election.session_id == session.id).order_by(Election.position)):
+        count = bounds.count(form.get(f"el.{e.key}.rounds", "0"), f"elections.{e.key}.rounds",
+                             high=limits.MAX_ELECTION_ROUNDS) or 0
         rounds = []
-        for i in range(int(str(form.get(f"el.{e.key}.rounds", "0")) or 0)):
-            p = f"el.{e.key}.{i}"
-            numbers = {k: _int(form.get(f"{p}.{k}")) for k in ("ballots_issued", "ballots_returned", "ballots_void")}
-            if numbers["ballots_issued"] is None:
+        for i in range(count):
+            p, field = f"el.{e.key}.{i}", f"elections.{e.key}.rounds.{i}"
+            if not str(form.get(f"{p}.ballots_issued", "") or "").strip():
                 continue
-            cast = {c.name: _int(form.get(f"{p}.votes.{j}")) for j, c in enumerate(e.candidates)}
+            numbers = {k: number(f"{p}.{k}", f"{field}.{k}")
+                       for k in ("ballots_issued", "ballots_returned", "ballots_void")}
+            cast = {c.name: number(f"{p}.votes.{j}", f"{field}.votes.{c.name}") for j, c in enumerate(e.candidates)}
+            lines = [line for line in bounds.text(form, f"{p}.write_ins", field=f"{field}.write_ins",
+                                                  label="另选他人").splitlines() if line.strip()]
+            if len(lines) > limits.MAX_CANDIDATES:
+                bounds.add(f"{field}.write_ins", msg("security.form.too_many", field="另选他人", n=limits.MAX_CANDIDATES))
+                lines = []
             write_ins = {}
-            for line in str(form.get(f"{p}.write_ins", "")).splitlines():
+            for line in lines:
                 name, _, n = line.replace("：", ":").partition(":")
-                if name.strip():
-                    write_ins[name.strip()] = _int(n)
-            rounds.append({"kind": str(form.get(f"{p}.kind", "formal")),
+                if len(name.strip()) > 64:
+                    bounds.add(f"{field}.write_ins", msg("security.form.too_long", field="姓名", n=64))
+                elif name.strip():
+                    write_ins[name.strip()] = bounds.count(n, f"{field}.write_ins.{name.strip()}", high=high)
+            rounds.append({"kind": bounds.text(form, f"{p}.kind", max_chars=16, field=f"{field}.kind",
+                                               label="轮次") or "formal",
                            **{k: (0 if x is None else x) for k, x in numbers.items()},
-                           "votes": {n: (0 if x is None else x) for n, x in cast.items()}, "write_ins": write_ins})
+                           "votes": {n: (0 if x is None else x) for n, x in cast.items()},
+                           "write_ins": {n: (0 if x is None else x) for n, x in write_ins.items()}})
         if rounds:
             elections[e.key] = {"rounds": rounds}
             if form.get(f"el.{e.key}.defer_unfilled"):
                 elections[e.key]["defer_unfilled"] = True
-    return {"votes": votes, "elections": elections}
+    return {"votes": votes, "elections": elections}, bounds.problems
 
 
 def _write_tallies(data: dict[str, Any], folder: Path) -> Path:
@@ -285,15 +310,17 @@ def _tallies_page(request: Request, db: Session, who: Viewer, session: CongressS
 
 
 @router.get("/sessions/{key}/tallies")
-def tallies_form(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
+def tallies_form(key: Key, request: Request, who: CurrentViewer, db: DB) -> Response:
     return _tallies_page(request, db, who, visible_session(db, who, key), errors=[])
 
 
 @router.post("/sessions/{key}/tallies/check")
-async def tallies_check(key: str, request: Request, who: CheckedViewer,
+async def tallies_check(key: Key, request: Request, who: CheckedViewer,
                         db: DB) -> JSONResponse:
     session = visible_session(db, who, key)
-    data = _tallies_data(db, session, await request.form())
+    data, bad = _tallies_data(db, session, await request.form())
+    if bad:
+        return JSONResponse({"ok": False, "problems": problem_rows(bad), "items": []})
     with tempfile.TemporaryDirectory() as tmp:
         path = _write_tallies(data, Path(tmp))
         try:
@@ -305,11 +332,13 @@ async def tallies_check(key: str, request: Request, who: CheckedViewer,
 
 
 @router.post("/sessions/{key}/tallies")
-async def tallies_submit(key: str, request: Request, who: CheckedViewer,
+async def tallies_submit(key: Key, request: Request, who: CheckedViewer,
                          db: DB) -> Response:
     who.require("tallies")
     session = visible_session(db, who, key)
-    data = _tallies_data(db, session, await request.form())
+    data, bad = _tallies_data(db, session, await request.form())
+    if bad:
+        return _tallies_page(request, db, who, session, errors=problem_rows(bad), status_code=422)
     folder = staging_dir(request, f"tallies-{session.key}")
     path = _write_tallies(data, folder)
     try:

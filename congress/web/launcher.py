@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from congress.db import engine_for
 from congress.lifecycle import operations as ops
+from congress.lifecycle.claim import session_claimed
 from congress.models import CongressSession, FlowLaunch, StepRun
 
 # a request that never got a flow run id (the launcher died mid-call) stops blocking after this
@@ -64,31 +66,51 @@ def active_launch(db: Session, session: CongressSession) -> FlowLaunch | None:
     return db.scalar(select(FlowLaunch).where(FlowLaunch.session_id == session.id, FlowLaunch.active == 1))
 
 
-def refresh(db: Session, launch: FlowLaunch, launcher: Launcher | None) -> RunInfo | None:
-    """Bring the launch up to date with its flow run, releasing the session when the run has ended."""
-    info = None
+def launch_ended(launch: FlowLaunch, launcher: Launcher | None) -> tuple[RunInfo | None, str | None]:
+    """The launch's flow run, and the state it ended in (None while it has not ended). Writes nothing."""
+    if launch.active is None:
+        return None, launch.state
     if launch.flow_run_id and launcher is not None:
         try:
             info = launcher.run(launch.flow_run_id)
         except Exception:  # the flow service is down: keep the launch as it is and say so on the page
-            return None
-        # write only when the run has ended: a page polling while a flow runs must not write, because
-        # on SQLite a commit here can fail the flow's own read-then-write transaction (SQLITE_BUSY_SNAPSHOT)
-        if info is not None and info.terminal and launch.active is not None:
-            launch.active, launch.state, launch.finished_at = None, info.state, ops.now()
-    elif launch.flow_run_id is None and launch.active is not None and ops.now() - launch.requested_at > STALE_REQUEST:
-        launch.active, launch.state, launch.finished_at = None, "abandoned", ops.now()
-    db.flush()
+            return None, None
+        return info, (info.state if info is not None and info.terminal else None)
+    if launch.flow_run_id is None and ops.now() - launch.requested_at > STALE_REQUEST:
+        return None, "abandoned"
+    return None, None
+
+
+def refresh(db: Session, launch: FlowLaunch, launcher: Launcher | None) -> RunInfo | None:
+    """Bring the launch up to date with its flow run, releasing the session when the run has ended.
+
+    Writes, so only a request that writes anyway calls it (a launch request); pages use `launch_ended`.
+    """
+    info, ended = launch_ended(launch, launcher)
+    if ended is not None and launch.active is not None:
+        launch.active, launch.state, launch.finished_at = None, ended, ops.now()
+        db.flush()
     return info
 
 
+def base_engine(db: Session) -> Engine:
+    """The (writing) engine behind a unit of work, a read-only one included: claims are taken through it."""
+    bind = db.get_bind()
+    engine = getattr(bind, "engine", bind)
+    return engine_for(engine.url.render_as_string(hide_password=False))
+
+
 def launch_purpose(db: Session, session: CongressSession) -> str | None:
-    """start | continue | retry: what the button does now; None when the session is complete."""
-    if session.state == "completed":
+    """start | continue | retry: what the button does now; None when there is nothing to launch (the
+    session is complete, cancelled or postponed, or a run not started here holds it right now)."""
+    if session.state == "completed" or session.state in ops.HALTED_STATES:
         return None
     statuses = set(db.scalars(select(StepRun.status).where(StepRun.session_id == session.id)))
     if not statuses:
         return "start"
+    if "running" in statuses:
+        # a step left running by a killed run is interrupted: run it again; a live run needs no button
+        return None if session_claimed(base_engine(db), session.key) else "retry"
     if statuses & {"failed", "blocked"}:
         return "retry"
     return "continue"

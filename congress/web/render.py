@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from congress.ical.builder import TZ
 from congress.lifecycle.context import session_title
@@ -36,8 +37,10 @@ def title_of(session: CongressSession) -> str:
 
 
 def environment(templates_dir: Any) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates_dir / "web")), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    """The pages' Jinja2 environment: autoescaped, in the immutable sandbox like every template here."""
+    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(str(templates_dir / "web")),
+                                        autoescape=select_autoescape(["html"]), trim_blocks=True,
+                                        lstrip_blocks=True)
     env.globals.update(msg=msg, has_msg=has, STEPS=STEPS, title_of=title_of)
     env.filters["local"] = local_time
     env.filters["evidence"] = evidence_text

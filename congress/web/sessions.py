@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from congress import limits
 from congress.errors import InputError, Problem
 from congress.ical.builder import TZ
 from congress.inputs import load_session_file
@@ -22,12 +23,23 @@ from congress.messages import msg
 from congress.models import CongressSession, Document
 from congress.settings import REPO_ROOT
 from congress.web import render, views
-from congress.web.deps import DB, CheckedViewer, CurrentViewer, Viewer, settings_of, visible_session
+from congress.web.deps import (
+    DB,
+    CheckedViewer,
+    CurrentViewer,
+    Key,
+    RowId,
+    Viewer,
+    settings_of,
+    visible_session,
+)
 from congress.web.launcher import LaunchError, request_launch
+from congress.web.security import error_response, megabytes
 
 router = APIRouter()
 SAMPLE_DIR = REPO_ROOT / "config" / "sample"
 NOTICES = ("loaded", "launched", "already_running", "approval", "attendance", "tallies")
+NAMES_FILE = "uploaded-names.txt"  # beside an upload: the roster's name as uploaded, when it was renamed
 
 
 def staging_dir(request: Request, label: str) -> Path:
@@ -85,14 +97,29 @@ def create_from_sample(request: Request, who: CheckedViewer, db: DB) -> Response
     return _load(request, db, who, folder, folder / "session.yaml")
 
 
+def _plain_name(name: str, default: str) -> str:
+    """A file name the upload folder can hold as given: no path, no control characters, not too long."""
+    name = Path(name).name
+    if (name in ("", ".", "..") or name.startswith(".") or any(ord(c) < 0x20 or c == "\\" for c in name)
+            or len(name.encode()) > 120):
+        return default
+    return name
+
+
 def _roster_name(session_bytes: bytes) -> str:
     """The roster file name the session file asks for (just the name: uploads stay in their folder)."""
     try:
         data = yaml.safe_load(session_bytes.decode("utf-8-sig"))
-        name = Path(str(data.get("roster") or "roster.csv")).name if isinstance(data, dict) else "roster.csv"
-    except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
+        name = str(data.get("roster") or "roster.csv") if isinstance(data, dict) else "roster.csv"
+    except Exception:  # noqa: BLE001 - only a peek: whatever is wrong, the loader reports it with its line
         name = "roster.csv"
-    return name or "roster.csv"
+    return _plain_name(name, "roster.csv")
+
+
+async def _read_capped(upload: UploadFile, kind: str) -> bytes | None:
+    """The upload's bytes, or None when it is larger than its kind's cap (read no further than that)."""
+    data = await upload.read(limits.MAX_FILE_BYTES[kind] + 1)
+    return None if len(data) > limits.MAX_FILE_BYTES[kind] else data
 
 
 @router.post("/sessions/upload")
@@ -100,20 +127,30 @@ async def create_from_upload(request: Request, session_file: Annotated[UploadFil
                              roster_file: Annotated[UploadFile, File()], who: CheckedViewer,
                              db: DB) -> Response:
     who.require("create_session")
+    # each file against its own kind's cap (the request as a whole was capped while it streamed)
+    session_bytes = await _read_capped(session_file, "session")
+    roster_bytes = await _read_capped(roster_file, "roster")
+    for data, upload, kind in ((session_bytes, session_file, "session"), (roster_bytes, roster_file, "roster")):
+        if data is None:
+            return error_response(request, 413, msg("security.upload.file_too_large",
+                                                    file=Path(upload.filename or "").name or kind,
+                                                    kind=msg(f"security.upload.kind.{kind}"),
+                                                    size=megabytes(limits.MAX_FILE_BYTES[kind])))
+    assert session_bytes is not None and roster_bytes is not None
     folder = staging_dir(request, "upload")
-    session_bytes = await session_file.read()
-    session_name = Path(session_file.filename or "session.yaml").name or "session.yaml"
+    session_name = _plain_name(session_file.filename or "session.yaml", "session.yaml")
     if not session_name.endswith((".yaml", ".yml")):
         session_name += ".yaml"
     target = folder / session_name
     target.write_bytes(session_bytes)
     roster_name = _roster_name(session_bytes)
-    if roster_name == session_name:
+    if roster_name in (session_name, NAMES_FILE):
         roster_name = "roster.csv"
-    (folder / roster_name).write_bytes(await roster_file.read())
-    if roster_file.filename and Path(roster_file.filename).name != roster_name:
-        # keep the name it was uploaded under too, so the folder shows what the user handed in
-        (folder / f"uploaded-{Path(roster_file.filename).name}").write_bytes((folder / roster_name).read_bytes())
+    (folder / roster_name).write_bytes(roster_bytes)
+    uploaded_as = _plain_name(roster_file.filename or "", roster_name)
+    if uploaded_as != roster_name:
+        # the name it was uploaded under, so the folder shows what the user handed in (not a second copy)
+        (folder / NAMES_FILE).write_text(f"{roster_name}\t{uploaded_as}\n", encoding="utf-8")
     return _load(request, db, who, folder, target)
 
 
@@ -127,7 +164,7 @@ def _timeline_context(request: Request, db: Session, who: Viewer, session: Congr
 
 
 @router.get("/sessions/{key}")
-def timeline(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
+def timeline(key: Key, request: Request, who: CurrentViewer, db: DB) -> Response:
     session = visible_session(db, who, key)
     notice = request.query_params.get("notice")
     return render.page(request, "timeline.html", notice=notice if notice in NOTICES else None,
@@ -135,7 +172,7 @@ def timeline(key: str, request: Request, who: CurrentViewer, db: DB) -> Response
 
 
 @router.get("/sessions/{key}/progress")
-def progress(key: str, request: Request, who: CurrentViewer, db: DB) -> JSONResponse:
+def progress(key: Key, request: Request, who: CurrentViewer, db: DB) -> JSONResponse:
     """The timeline's live part: polled by the page while a flow runs."""
     session = visible_session(db, who, key)
     ctx = _timeline_context(request, db, who, session)
@@ -153,7 +190,7 @@ def progress(key: str, request: Request, who: CurrentViewer, db: DB) -> JSONResp
 
 
 @router.post("/sessions/{key}/launch")
-def launch(key: str, request: Request, who: CheckedViewer, db: DB) -> Response:
+def launch(key: Key, request: Request, who: CheckedViewer, db: DB) -> Response:
     """Start, continue or retry the session's flow: a flow run through the deployment, one at a time."""
     who.require("launch")
     session = visible_session(db, who, key)
@@ -171,7 +208,7 @@ def launch(key: str, request: Request, who: CheckedViewer, db: DB) -> Response:
 
 
 @router.get("/sessions/{key}/files/{doc_id}")
-def download(key: str, doc_id: int, request: Request, who: CurrentViewer, db: DB, format: str = "") -> Response:
+def download(key: Key, doc_id: RowId, request: Request, who: CurrentViewer, db: DB, format: str = "") -> Response:
     session = visible_session(db, who, key)
     doc = db.get(Document, doc_id)
     if doc is None or doc.session_id != session.id:

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from congress import limits
 from congress.followup import operations as fops
 from congress.followup.common import RATING_CN, STATE_CN, FollowupError, deputies_by_code, safe_name
 from congress.ical.builder import local_today
@@ -35,12 +36,23 @@ from congress.models import (
 )
 from congress.profiles import Citation
 from congress.web import render, views
-from congress.web.deps import DB, CheckedViewer, CurrentViewer, Viewer, settings_of, visible_session
+from congress.web.deps import (
+    DB,
+    PERMISSIONS,
+    CheckedViewer,
+    CurrentViewer,
+    Key,
+    RowId,
+    Viewer,
+    settings_of,
+    visible_session,
+)
+from congress.web.security import FormBounds, safe_path
 
 router = APIRouter()
 
 # who may enter, hand over, reply and rate (township roles act only within their own township)
-EDITORS = frozenset({"staff", "admin"})
+EDITORS = PERMISSIONS["suggestions"]
 RATINGS = ("满意", "基本满意", "不满意")
 NOTICES = ("entered", "handed_over", "replied", "rated", "rehandled")
 MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -81,13 +93,6 @@ def _visible_suggestion(db: Session, who: Viewer, sid: int) -> tuple[Suggestion,
     return suggestion, session, township
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
-
-
 def citation_label(text: str) -> str:
     """A round's stored citation (`file.md 第N条`) as staff read it: 《代表法》第五十一条."""
     try:
@@ -97,8 +102,7 @@ def citation_label(text: str) -> str:
 
 
 def _back(target: Any, default: str) -> str:
-    text = str(target or "")
-    return text if text.startswith("/") and not text.startswith("//") else default
+    return safe_path(target, default)
 
 
 def _notice(request: Request) -> str | None:
@@ -249,7 +253,7 @@ def suggestions_all(request: Request, who: CurrentViewer, db: DB) -> Response:
 
 
 @router.get("/sessions/{key}/suggestions")
-def suggestions(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
+def suggestions(key: Key, request: Request, who: CurrentViewer, db: DB) -> Response:
     session = visible_session(db, who, key)
     return _list_page(request, db, who, township=session.term.township, session=session)
 
@@ -262,13 +266,15 @@ async def hand_over(request: Request, who: CheckedViewer, db: DB) -> Response:
     """交办 the chosen registered suggestions: deadlines from the profile, round 1, the 交办函."""
     _require_editor(who)
     form = await request.form()
-    township = _township(db, who, str(form.get("township", "")))
-    codes = [str(c) for c in form.getlist("codes") if str(c).strip()]
-    back = _back(form.get("back"), "/suggestions")
-    on = _day(form.get("on"))
-    error = None
-    if on is None:
-        error = msg("web.suggestions.bad_date", field="交办日期")
+    township = _township(db, who, str(form.get("township", ""))[:64])
+    bounds = FormBounds("handover")
+    codes = bounds.items((str(c).strip() for c in form.getlist("codes") if str(c).strip()), "codes",
+                         most=limits.MAX_LIST_ITEMS, max_chars=32, label="建议编号")
+    back = _back(bounds.text(form, "back", max_chars=512, label="返回地址"), "/suggestions")
+    on = bounds.day(form.get("on"), "on", label="交办日期")
+    error = bounds.first
+    if error is not None:
+        pass  # a value out of bounds
     elif not codes:
         error = msg("web.suggestions.choose")
     else:
@@ -278,14 +284,15 @@ async def hand_over(request: Request, who: CheckedViewer, db: DB) -> Response:
             error = str(exc)
     if error is not None:
         db.rollback()
-        values = {"on": str(form.get("on", "")), "codes": codes}
-        if back.startswith("/suggestions/") and back.rsplit("/", 1)[-1].isdigit():
-            suggestion, session, township = _visible_suggestion(db, who, int(back.rsplit("/", 1)[-1]))
+        values = {"on": str(form.get("on", ""))[:10], "codes": codes}
+        last = back.rsplit("/", 1)[-1]
+        if back.startswith("/suggestions/") and last.isascii() and last.isdigit() and 0 < int(last) <= limits.MAX_ROW_ID:
+            suggestion, session, township = _visible_suggestion(db, who, int(last))
             return _detail_page(request, db, who, suggestion, session, township, status_code=422,
                                 errors={"handover": error}, form=values)
         session = None
-        if back.startswith("/sessions/"):
-            session = visible_session(db, who, back.split("/")[2])
+        if back.startswith("/sessions/") and back.split("/")[2]:
+            session = visible_session(db, who, back.split("/")[2][:64])
         return _list_page(request, db, who, township=township, session=session, status_code=422, error=error,
                           form=values)
     return RedirectResponse(f"{back}?notice=handed_over", status_code=303)
@@ -318,18 +325,24 @@ def new_form(request: Request, who: CurrentViewer, db: DB) -> Response:
 async def new_submit(request: Request, who: CheckedViewer, db: DB) -> Response:
     _require_editor(who)
     form = await request.form()
-    township = _township(db, who, str(form.get("township", "")))
-    values = {k: str(form.get(k, "")).strip() for k in ("code", "title", "category", "office", "text", "raised_on")}
+    township = _township(db, who, str(form.get("township", ""))[:64])
+    bounds = FormBounds("suggestion")
+    # each within its column (congress/models/suggestion.py), the text within MAX_TEXT_CHARS
+    values: dict[str, Any] = {k: bounds.text(form, k, max_chars=n, label=label) for k, n, label in (
+        ("code", 32, "编号"), ("title", 256, "标题"), ("category", 64, "类别"), ("office", 128, "承办单位"),
+        ("text", limits.MAX_TEXT_CHARS, "建议内容"), ("raised_on", 10, "提出日期"))}
     # codes typed in order (the first is the lead proposer), then the ticked ones, each once
-    typed = str(form.get("more_proposers", "")).replace("，", ",").replace("、", ",").split(",")
+    more = bounds.text(form, "more_proposers", max_chars=limits.MAX_TEXT_CHARS, label="领衔和附议代表")
+    typed = more.replace("，", ",").replace("、", ",").split(",")
     ticked = [str(p) for p in form.getlist("proposers")]
-    values["proposers"] = list(dict.fromkeys(p.strip() for p in [*typed, *ticked] if p.strip()))
+    values["proposers"] = bounds.items(dict.fromkeys(p.strip() for p in [*typed, *ticked] if p.strip()), "proposers",
+                                       most=limits.MAX_DEPUTIES, max_chars=32, label="代表编号")
     values["complex"] = bool(form.get("complex"))
-    values["more_proposers"] = str(form.get("more_proposers", ""))
-    raised_on = _day(values["raised_on"])
-    error = None
-    if raised_on is None:
-        error = msg("web.suggestions.bad_date", field="提出日期")
+    values["more_proposers"] = more
+    raised_on = bounds.day(values["raised_on"], "raised_on", label="提出日期") if not bounds.problems else None
+    error = bounds.first
+    if error is not None:
+        pass  # a value out of bounds
     elif not values["text"]:
         error = msg("web.suggestions.empty_text")
     else:
@@ -368,23 +381,23 @@ def _detail_page(request: Request, db: Session, who: Viewer, suggestion: Suggest
 
 
 @router.get("/suggestions/{sid:int}")
-def detail(sid: int, request: Request, who: CurrentViewer, db: DB) -> Response:
+def detail(sid: RowId, request: Request, who: CurrentViewer, db: DB) -> Response:
     suggestion, session, township = _visible_suggestion(db, who, sid)
     return _detail_page(request, db, who, suggestion, session, township)
 
 
 @router.post("/suggestions/{sid:int}/reply")
-async def reply(sid: int, request: Request, who: CheckedViewer, db: DB) -> Response:
+async def reply(sid: RowId, request: Request, who: CheckedViewer, db: DB) -> Response:
     """The office's reply: content and date → 答复函 and 满意度测评表."""
     _require_editor(who)
     suggestion, session, township = _visible_suggestion(db, who, sid)
     form = await request.form()
-    values = {"replied_on": str(form.get("replied_on", "")), "text": str(form.get("text", ""))}
-    replied_on = _day(values["replied_on"])
-    error = None
-    if replied_on is None:
-        error = msg("web.suggestions.bad_date", field="答复日期")
-    else:
+    bounds = FormBounds("reply")
+    values = {"replied_on": bounds.text(form, "replied_on", max_chars=10, label="答复日期"),
+              "text": bounds.text(form, "text", label="答复内容")}
+    replied_on = bounds.day(values["replied_on"], "replied_on", label="答复日期") if not bounds.problems else None
+    error = bounds.first
+    if error is None:
         try:
             if suggestion.state == "handed_over" and not fops.rounds_of(db, suggestion):
                 fops.adopt_session_handovers(db, township=township, actor=who.name)
@@ -400,18 +413,20 @@ async def reply(sid: int, request: Request, who: CheckedViewer, db: DB) -> Respo
 
 
 @router.post("/suggestions/{sid:int}/rating")
-async def rating(sid: int, request: Request, who: CheckedViewer, db: DB) -> Response:
+async def rating(sid: RowId, request: Request, who: CheckedViewer, db: DB) -> Response:
     """The deputy's rating; 不满意 opens another round with a new deadline (as the operation decides)."""
     _require_editor(who)
     suggestion, session, township = _visible_suggestion(db, who, sid)
     form = await request.form()
-    values = {"rating": str(form.get("rating", "")), "rated_on": str(form.get("rated_on", "")),
-              "comment": str(form.get("comment", "")).strip()}
-    rated_on = _day(values["rated_on"])
-    error = None
+    bounds = FormBounds("rating")
+    values = {"rating": bounds.text(form, "rating", max_chars=16, label="测评结果"),
+              "rated_on": bounds.text(form, "rated_on", max_chars=10, label="测评日期"),
+              "comment": bounds.text(form, "comment", label="意见")}
+    rated_on = bounds.day(values["rated_on"], "rated_on", label="测评日期") if not bounds.problems else None
+    error = bounds.first
     rounds_before = len(fops.rounds_of(db, suggestion))
-    if rated_on is None:
-        error = msg("web.suggestions.bad_date", field="测评日期")
+    if error is not None:
+        pass  # a value out of bounds
     elif not values["rating"]:
         error = msg("web.suggestions.choose_rating")
     else:
@@ -433,7 +448,7 @@ async def rating(sid: int, request: Request, who: CheckedViewer, db: DB) -> Resp
 
 
 @router.get("/suggestions/files/{doc_id:int}")
-def download(doc_id: int, request: Request, who: CurrentViewer, db: DB, format: str = "") -> Response:
+def download(doc_id: RowId, request: Request, who: CurrentViewer, db: DB, format: str = "") -> Response:
     """A follow-up document of the viewer's township (under <output>/<township code>/)."""
     doc = db.get(FollowupDocument, doc_id)
     township = db.get(Township, doc.township_id) if doc is not None else None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from congress.lifecycle import operations as ops
+from congress.lifecycle.claim import session_claimed
 from congress.lifecycle.steps import STEPS
 from congress.models import (
     AuditEvent,
@@ -23,7 +25,7 @@ from congress.models import (
     Term,
     Township,
 )
-from congress.web.launcher import Launcher, RunInfo, active_launch, launch_purpose, refresh
+from congress.web.launcher import Launcher, RunInfo, active_launch, base_engine, launch_ended, launch_purpose
 
 # the gates a session can wait at, and the form that answers each
 GATE_FORMS = {
@@ -75,8 +77,18 @@ def _doc_views(root: Path, docs: list[Document]) -> list[DocView]:
     return views
 
 
+def shown_statuses(engine: Engine, key: str, runs: Mapping[str, StepRun]) -> dict[str, str]:
+    """Each step's status as shown: a step "running" while no live run holds the session was interrupted
+    (its process was killed or crashed) and is shown so, to be run again."""
+    statuses = {step: run.status for step, run in runs.items()}
+    if "running" in statuses.values() and not session_claimed(engine, key):
+        statuses = {step: "interrupted" if status == "running" else status for step, status in statuses.items()}
+    return statuses
+
+
 def steps_of(db: Session, session: CongressSession, launcher: Launcher | None) -> list[StepView]:
     runs = {r.step: r for r in db.scalars(select(StepRun).where(StepRun.session_id == session.id))}
+    shown = shown_statuses(base_engine(db), session.key, runs)
     docs: dict[str, list[Document]] = defaultdict(list)
     for d in db.scalars(select(Document).where(Document.session_id == session.id).order_by(Document.id)):
         docs[d.step].append(d)
@@ -91,7 +103,7 @@ def steps_of(db: Session, session: CongressSession, launcher: Launcher | None) -
             by_kind[view.kind].append(view)
         url = launcher.run_url(run.flow_run_id) if launcher and run and run.flow_run_id else None
         views.append(StepView(
-            step=step, number=i + 1, status=run.status if run else ("done" if step == "audit" else "pending"),
+            step=step, number=i + 1, status=shown[step] if run else ("done" if step == "audit" else "pending"),
             actor=run.actor if run else None, started=run.started_at if run else None,
             finished=run.finished_at if run else None, message=run.message if run else None,
             attempts=run.attempts if run else 0, flow_run_id=run.flow_run_id if run else None,
@@ -106,16 +118,33 @@ class LaunchView:
     run: RunInfo | None
     purpose: str | None
     recent: list[FlowLaunch]
+    # shown instead of a button: "halted" (cancelled, postponed), "interrupted" (a killed run left a step
+    # running: the button runs it again), "elsewhere" (a run not started here, e.g. `congress run`, holds it)
+    situation: str | None = None
 
 
 def launch_view(db: Session, session: CongressSession, launcher: Launcher | None) -> LaunchView:
+    """What the run section of the timeline shows. Reads only: a GET request writes nothing (a finished
+    launch is released by the next launch request, see launcher.request_launch)."""
     current = active_launch(db, session)
-    info = refresh(db, current, launcher) if current is not None else None
-    if current is not None and current.active is None:
-        current = None
+    info = None
+    if current is not None:
+        info, ended = launch_ended(current, launcher)
+        if ended is not None:
+            current = None
     recent = list(db.scalars(select(FlowLaunch).where(FlowLaunch.session_id == session.id)
                              .order_by(FlowLaunch.id.desc()).limit(5)))
-    return LaunchView(current, info, launch_purpose(db, session), recent)
+    return LaunchView(current, info, launch_purpose(db, session), recent, situation(db, session))
+
+
+def situation(db: Session, session: CongressSession) -> str | None:
+    """halted | interrupted | elsewhere | None: why the session cannot simply be continued now."""
+    if session.state in ops.HALTED_STATES:
+        return "halted"
+    statuses = set(db.scalars(select(StepRun.status).where(StepRun.session_id == session.id)))
+    if "running" not in statuses:
+        return None
+    return "elsewhere" if session_claimed(base_engine(db), session.key) else "interrupted"
 
 
 def approvals(db: Session, session: CongressSession) -> dict[str, list[PartyApproval]]:

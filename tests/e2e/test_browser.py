@@ -20,6 +20,7 @@ from congress.settings import REPO_ROOT
 from congress.web import accounts
 from tests.conftest import new_database
 from tests.servers import background_server, free_port
+from tests.test_web import PASSWORD
 
 pytestmark = pytest.mark.flow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,7 +42,7 @@ def served(prefect_harness: None, tmp_path: Path) -> Iterator[str]:
                                      ("auditor", "auditor", None)):
             accounts.create_user(db, username=name, display_name={"staff": "李干事", "approver": "张书记",
                                                                   "auditor": "县人大审计"}[name],
-                                 role=role, township_code=township, password=f"{name}-password", actor="test")
+                                 role=role, township_code=township, password=PASSWORD, actor="test")
     engine.dispose()
     port = free_port()
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "CONGRESS_DATABASE_URL": url,

@@ -18,6 +18,7 @@ from congress.settings import REPO_ROOT
 from congress.web import accounts
 from tests.conftest import new_database
 from tests.servers import background_server, free_port
+from tests.test_web import PASSWORD
 
 pytestmark = pytest.mark.flow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,7 +32,7 @@ def dashboard(tmp_path: Path) -> Iterator[str]:
     engine = make_engine(url)
     with session_scope(engine) as db:
         accounts.create_user(db, username="staff", display_name="李干事", role="staff", township_code="qingshan",
-                             password="staff-password", actor="test")
+                             password=PASSWORD, actor="test")
     engine.dispose()
     port = free_port()
     env = {**os.environ, "CONGRESS_DATABASE_URL": url, "CONGRESS_OUTPUT_DIR": str(tmp_path / "output"),
@@ -59,7 +60,7 @@ def test_hand_over_reply_and_rate_in_the_browser(dashboard: str, tmp_path: Path)
         try:
             page = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()
             page.set_viewport_size({"width": 1366, "height": 900})
-            log_in(page, dashboard, "staff", "staff-password")
+            log_in(page, dashboard, "staff", PASSWORD)
             page.click("#sample-form button")
             page.wait_for_url(f"**/sessions/{KEY}?notice=loaded")
 

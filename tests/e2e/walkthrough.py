@@ -21,6 +21,8 @@ SAMPLE = REPO_ROOT / "config" / "sample"
 KEY = "qingshan-18-3"
 # a flow run: the runner picks it up within its poll interval, then a subprocess runs the steps
 FLOW_TIMEOUT_MS = 180_000
+# the test accounts' password (the password policy refuses one containing the user name)
+PASSWORD = "qingshan-2026"
 
 
 def launch_browser(playwright) -> Browser:  # type: ignore[no-untyped-def]
@@ -60,7 +62,7 @@ def walkthrough(page: Page, base: str, shots: Path, readme_shots: Path | None = 
     page.set_viewport_size({"width": 1366, "height": 900})
     seen: dict[str, object] = {}
 
-    log_in(page, base, "staff", "staff-password")
+    log_in(page, base, "staff", PASSWORD)
     page.click("#sample-form button")
     page.wait_for_url(f"**/sessions/{KEY}?notice=loaded")
     start_flow(page, "开始办理")
@@ -73,7 +75,7 @@ def walkthrough(page: Page, base: str, shots: Path, readme_shots: Path | None = 
     log_out(page)
 
     # the party approver approves the plan; they may not enter tallies
-    log_in(page, base, "approver", "approver-password")
+    log_in(page, base, "approver", PASSWORD)
     page.goto(f"{base}/sessions/{KEY}/approval/plan")
     page.check("input[name=decision][value=approved]")
     page.click("#approval-form button[type=submit]")
@@ -83,7 +85,7 @@ def walkthrough(page: Page, base: str, shots: Path, readme_shots: Path | None = 
     expect(page.locator("#tallies-form button[type=submit]")).to_have_count(0)
     log_out(page)
 
-    log_in(page, base, "staff", "staff-password")
+    log_in(page, base, "staff", PASSWORD)
     page.goto(f"{base}/sessions/{KEY}")
     start_flow(page, "继续办理")
     wait_state(page, "等待录入")
@@ -136,14 +138,14 @@ def walkthrough(page: Page, base: str, shots: Path, readme_shots: Path | None = 
     expect(page.locator("tr[data-step=reports]")).to_have_attribute("data-status", "done")
     log_out(page)
 
-    log_in(page, base, "approver", "approver-password")
+    log_in(page, base, "approver", PASSWORD)
     page.goto(f"{base}/sessions/{KEY}/approval/resolutions")
     page.check("input[name=decision][value=approved]")
     page.click("#approval-form button[type=submit]")
     page.wait_for_url(f"**/sessions/{KEY}?notice=approval")
     log_out(page)
 
-    log_in(page, base, "staff", "staff-password")
+    log_in(page, base, "staff", PASSWORD)
     page.goto(f"{base}/sessions/{KEY}")
     start_flow(page, "继续办理")
     wait_state(page, "已完成")
@@ -172,7 +174,7 @@ def walkthrough(page: Page, base: str, shots: Path, readme_shots: Path | None = 
     page.screenshot(path=str(shots / "09-suggestions.png"), full_page=True)
     log_out(page)
 
-    log_in(page, base, "auditor", "auditor-password")
+    log_in(page, base, "auditor", PASSWORD)
     page.goto(f"{base}/county")
     expect(page.locator("#county")).to_contain_text("10/10")
     page.screenshot(path=str(shots / "10-county.png"), full_page=False)
