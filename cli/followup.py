@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from cli.prefect_server import prefect_api
 from congress.db import engine_for, migrate, session_scope
 from congress.errors import InputError
 from congress.followup import meetings, operations, records, registers, reports, sweeper
@@ -202,10 +203,11 @@ def _meeting_command(kind: str, flow_name: str) -> Callable[..., None]:
             township = resolve_township(db, key)
             meeting = meetings.import_meeting(db, township=township, kind=kind, path=file, actor=actor)
             code, township_code = meeting.code, township.code
-        from flows import followup as flows
-
         _quiet_prefect()
-        written = getattr(flows, flow_name)(township=township_code, code=code, actor=actor)
+        with prefect_api(get_settings()):  # a local server that stops with this command, however it ends
+            from flows import followup as flows  # Prefect reads PREFECT_API_URL when it is first imported
+
+            written = getattr(flows, flow_name)(township=township_code, code=code, actor=actor)
         _say("followup.cli.written", count=len(written), folder=_folder(get_settings(), township_code))
 
     command.__doc__ = ("Plan a presidium meeting (or record it held) from a YAML file, and write its notice, "
@@ -258,12 +260,14 @@ def _duty_callback(
 
 def _sweep_callback(today: OptDay = None, actor: ActorOpt = "sweeper") -> None:
     """Run the daily sweep flow now (what the scheduled deployment runs each morning)."""
-    from flows.followup import sweep
-
     _quiet_prefect()
     settings = get_settings()
     migrate(engine_for(settings.database_url))
-    for result in sweep(today=today, actor=actor):
+    with prefect_api(settings):  # a local server that stops with this command, however it ends
+        from flows.followup import sweep  # Prefect reads PREFECT_API_URL when it is first imported
+
+        results = sweep(today=today, actor=actor)
+    for result in results:
         _say("followup.cli.swept", township=result["township"], sent=result["sent"], overdue=result["overdue"],
              escalated=result["escalated"], superseded=result["superseded"])
         if result["presidium_meeting_overdue"]:

@@ -53,7 +53,7 @@ def wait_for_http(url: str, seconds: float, proc: subprocess.Popen[bytes] | None
         time.sleep(0.25)
 
 
-def _die_with_parent() -> Callable[[], None]:
+def die_with_parent() -> Callable[[], None]:
     """A preexec_fn asking Linux to SIGKILL the child when this process dies, however it dies."""
     parent = os.getpid()
     try:
@@ -101,7 +101,7 @@ def start_prefect_server(log_dir: Path, port: int = 0, timeout: float = 180, *, 
         out.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()} starts {api}\n".encode())
         out.flush()
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                start_new_session=True, preexec_fn=_die_with_parent())
+                                start_new_session=True, preexec_fn=die_with_parent())
     if not wait_for_http(f"{api}/health", timeout, proc):
         stop_prefect_server(proc)
         raise PrefectStartError(msg(failed, seconds=f"{timeout:g}", log=log))

@@ -6,14 +6,18 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from cli.prefect_server import free_port, start_prefect_server, wait_for_http  # noqa: F401  (tests import them here)
+from cli.prefect_server import (  # noqa: F401  (tests import them here)
+    die_with_parent,
+    free_port,
+    start_prefect_server,
+    wait_for_http,
+)
 from congress.db import engine_for, migrate, session_scope
 from congress.messages import msg
 from congress.models import User
@@ -55,13 +59,16 @@ def register(app: typer.Typer) -> None:
         children: list[subprocess.Popen[bytes]] = []
         try:
             if not os.environ.get("PREFECT_API_URL"):
-                server, api = start_prefect_server(Path(".congress"), prefect_port)
+                server, api = start_prefect_server(settings.log_dir, prefect_port,
+                                                   timeout=settings.prefect_start_timeout)
                 children.append(server)
                 # the runner, its flow runs and this process's launcher all talk to that server
                 os.environ["PREFECT_API_URL"] = api
             os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+            # the runner, like the server, dies with serve even when serve is killed outright
             children.append(subprocess.Popen([sys.executable, "-m", "flows.deployments",
-                                              "--poll-seconds", str(poll_seconds)], env=dict(os.environ)))
+                                              "--poll-seconds", str(poll_seconds)], env=dict(os.environ),
+                                             preexec_fn=die_with_parent()))
             from congress.web.app import create_app
             from flows.deployments import PrefectLauncher
 

@@ -331,3 +331,24 @@ def test_cli_rewrites_outcome_after_each_change(tmp_path: Path, monkeypatch) -> 
         get_settings.cache_clear()
         engine.dispose()
         cleanup()
+
+
+def test_a_halted_session_is_not_lifted_by_reloading_its_file(db: Session, load_sample, settings,
+                                                              tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from congress.errors import InputError
+    from congress.inputs import load_session_file
+    from tests.conftest import SAMPLE
+
+    session = load_sample()
+    cal_ops.cancel(db, session=session, sitting_key=None, reason="防汛", actor="staff", settings=settings)
+    folder = tmp_path / "changed"
+    shutil.copytree(SAMPLE, folder)
+    text = (folder / "session.yaml").read_text(encoding="utf-8")
+    (folder / "session.yaml").write_text(text.replace("三楼大会议室", "二楼会议室", 1), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        ops.load_session(db, spec=load_session_file(folder / "session.yaml"), actor="staff",
+                         output_root=settings.output_dir)
+    assert "已取消" in str(refused.value) and "congress reinstate" in str(refused.value)
+    assert session.state == "cancelled"

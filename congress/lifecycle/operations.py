@@ -132,6 +132,10 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
     existing = get_session(db, spec.key)
     if existing is not None and existing.source_sha256 == spec.sha256:
         return existing, False
+    if existing is not None and existing.state in HALTED_STATES:
+        # a reload would reset the state and quietly lift the cancellation or postponement
+        raise InputError([Problem(display_path(spec.path), msg(f"runs.reload_halted.{existing.state}",
+                                                               key=spec.key))])
     if existing is not None:
         frozen = db.scalars(
             select(StepRun.step).where(StepRun.session_id == existing.id, StepRun.status == "done",

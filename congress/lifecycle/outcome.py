@@ -23,6 +23,7 @@ from congress.documents.builder import markup_to_docx, render_text, write_bytes_
 from congress.documents.overrides import township_environment
 from congress.ical.builder import TZ
 from congress.lifecycle import operations as ops
+from congress.lifecycle.claim import claim_session
 from congress.lifecycle.context import common_context, session_title
 from congress.lifecycle.steps import STEPS
 from congress.messages import msg
@@ -32,7 +33,7 @@ from congress.settings import Settings
 
 SCHEMA = "congress-outcome/1"
 # one file per deputy: the audit report counts them instead of listing sixty rows each
-PER_DEPUTY_KINDS = ("notice", "notice_pdf", "invitation")
+PER_DEPUTY_KINDS = ("notice", "notice_pdf", "invitation", "cancellation")
 REPORT = "audit/步骤完成情况审计报告.docx"
 WRITTEN_ACTION = "outcome_written"
 
@@ -115,34 +116,79 @@ def session_attendance(db: Session, session: CongressSession) -> list[str]:
 
 def finalize(db: Session, session_key: str, *, actor: str, settings: Settings) -> dict[str, Any]:
     """Write the audit report (once every step is done) and outcome.json when their content changed, with
-    the chain head; audit what was written; return the outcome."""
+    the chain head; audit what was written; return the outcome.
+
+    The session is claimed (one run at a time). The files are built from a read, written with no
+    transaction open, and recorded in a short transaction that appends the `outcome_written` event right
+    after the head they carry; if another event got in between (a follow-up action of the township), they
+    are built again with the new head.
+    """
+    db.commit()  # never wait for the claim inside a transaction
+    with claim_session(db, session_key, wait_seconds=settings.run_wait_seconds):
+        for _ in range(FINALIZE_ATTEMPTS):
+            done = _finalize_once(db, session_key, actor=actor, settings=settings)
+            if done is not None:
+                return done
+    raise RuntimeError(msg("audit.outcome.contended", key=session_key))
+
+
+FINALIZE_ATTEMPTS = 5
+
+
+def _finalize_once(db: Session, session_key: str, *, actor: str, settings: Settings) -> dict[str, Any] | None:
+    db.expire_all()
     session = ops.get_session(db, session_key)
     if session is None:
         raise LookupError(msg("cli.unknown_session", key=session_key))
     root = ops.output_folder(db, session, settings)
-    # the chain is locked until commit: the event recording these files comes right after this head
-    head = chain.locked_head(db, session.term.township_id)
+    township_id = session.term.township_id
+    head = chain.head(db, chain.chain_key(township_id))
     trail = session_trail(db, session)
-    files: dict[str, str] = {}
+    pending: dict[str, bytes] = {}
     contents: dict[str, str] = {}
     if session.state == "completed":
         report = _audit_report(db, session, settings, root, head, trail)
         if report is not None:
-            files[REPORT], contents[REPORT] = report
+            pending[REPORT], contents[REPORT] = report
+    # outcome.json lists the report with the hash it is about to have: register it in a savepoint that is
+    # rolled back (it is registered for real once the file is on disk)
+    nested = db.begin_nested()
+    if REPORT in pending:
+        _register_report(db, session, hashlib.sha256(pending[REPORT]).hexdigest())
     outcome = build_outcome(db, session)
+    nested.rollback()
     fingerprint = chain.content_hash(outcome)
     path = root / OUTCOME_FILE
     if _unchanged(trail, OUTCOME_FILE, fingerprint, path):
         outcome = json.loads(path.read_text(encoding="utf-8"))
     else:
         outcome["audit_chain"] = head.as_dict()
-        data = json.dumps(outcome, ensure_ascii=False, indent=2).encode("utf-8")
-        files[OUTCOME_FILE], contents[OUTCOME_FILE] = write_bytes_atomic(path, data), fingerprint
-    if files:
-        ops.audit(db, actor=actor, action=WRITTEN_ACTION, session=session, path=str(path), files=files,
-                  contents=contents, chain_head=head.as_dict())
+        pending[OUTCOME_FILE] = json.dumps(outcome, ensure_ascii=False, indent=2).encode("utf-8")
+        contents[OUTCOME_FILE] = fingerprint
+    db.commit()  # what was read (and an adopted output folder); nothing is held while the files are written
+    if not pending:
+        return outcome
+    files = {rel: write_bytes_atomic(root / rel, data) for rel, data in pending.items()}
+    session = ops.get_session(db, session_key)
+    assert session is not None
+    if chain.locked_head(db, township_id) != head:
+        db.rollback()  # another event came first: the files must carry the new head
+        return None
+    if REPORT in files:
+        _register_report(db, session, files[REPORT])
+    ops.audit(db, actor=actor, action=WRITTEN_ACTION, session=session, path=str(path), files=files,
+              contents=contents, chain_head=head.as_dict())
     db.commit()
     return outcome
+
+
+def _register_report(db: Session, session: CongressSession, sha: str) -> None:
+    doc = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == REPORT))
+    if doc is None:
+        db.add(Document(session_id=session.id, step="audit", kind="audit_report", path=REPORT, sha256=sha))
+    else:
+        doc.sha256 = sha
+    db.flush()
 
 
 def _unchanged(trail: Trail, rel: str, fingerprint: str, path: Path) -> bool:
@@ -160,8 +206,8 @@ def _file_sha(path: Path) -> str | None:
 
 
 def _audit_report(db: Session, session: CongressSession, settings: Settings, root: Path, head: chain.Head,
-                  trail: Trail) -> tuple[str, str] | None:
-    """Write the step-completion report when its content changed; its sha256 and content fingerprint."""
+                  trail: Trail) -> tuple[bytes, str] | None:
+    """The step-completion report's bytes and content fingerprint when its content changed, else None."""
     profile = ops.profile_of(session)
     docs = db.scalars(select(Document).where(Document.session_id == session.id).order_by(Document.path)).all()
     runs = {r.step: r for r in db.scalars(select(StepRun).where(StepRun.session_id == session.id))}
@@ -194,11 +240,4 @@ def _audit_report(db: Session, session: CongressSession, settings: Settings, roo
                                                                                  root / REPORT):
         return None
     text = render_text(env, "audit_report.md.j2", {**ctx, "chain_head": head.as_dict()})
-    sha = write_bytes_atomic(root / REPORT, markup_to_docx(text, title=title, author=township.presidium_name,
-                                                           created=created))
-    if doc is None:
-        db.add(Document(session_id=session.id, step="audit", kind="audit_report", path=REPORT, sha256=sha))
-    else:
-        doc.sha256 = sha
-    db.flush()
-    return sha, fingerprint
+    return markup_to_docx(text, title=title, author=township.presidium_name, created=created), fingerprint
