@@ -46,7 +46,7 @@ def _run_verify(show_progress: bool, **scope: object) -> Verification:
     migrate(engine)
     with read_scope(engine) as db:
         if not show_progress:
-            return verify(db, output_root=settings.output_dir, **scope)  # type: ignore[arg-type]
+            return verify(db, output_root=settings.output_dir, settings=settings, **scope)  # type: ignore[arg-type]
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[item]}"), console=err, transient=True) as bar:
             task = bar.add_task(msg("audit.verify.progress"), total=None, item="")
@@ -54,7 +54,8 @@ def _run_verify(show_progress: bool, **scope: object) -> Verification:
             def advance(done: int, total: int, item: str) -> None:
                 bar.update(task, completed=done, total=total, item=item)
 
-            return verify(db, output_root=settings.output_dir, progress=advance, **scope)  # type: ignore[arg-type]
+            return verify(db, output_root=settings.output_dir, settings=settings, progress=advance,
+                          **scope)  # type: ignore[arg-type]
 
 
 def verify_cmd(

@@ -70,7 +70,7 @@ suggestions = typer.Typer(help="Deputies' suggestions (代表建议): enter, imp
 
 @suggestions.command("import")
 def import_cmd(key: Key, file: Path, actor: ActorOpt = "staff") -> None:
-    """Import suggestions from a CSV (UTF-8 or GBK); one bad line rejects the whole file."""
+    """Import suggestions from a CSV (UTF-8 or GBK) or an .xlsx; one bad line rejects the whole file."""
     with _unit() as (db, _):
         count = len(operations.import_suggestions(db, township=resolve_township(db, key), path=file, actor=actor))
     _say("followup.cli.imported", count=count)
@@ -179,6 +179,15 @@ def item_add_cmd(session_key: str, resolution: Annotated[str, typer.Argument(hel
     _say("followup.cli.item_added", code=code, office=office, due=due.isoformat())
 
 
+@items.command("import")
+def item_import_cmd(session_key: str, file: Path, actor: ActorOpt = "staff") -> None:
+    """Import follow-up items from a CSV or .xlsx (columns: docs/formats.md); one bad line rejects the file."""
+    with _unit() as (db, settings):
+        count = len(operations.import_resolution_items(db, session_key=session_key, path=file, actor=actor,
+                                                       settings=settings))
+    _say("followup.cli.imported", count=count)
+
+
 records_app = typer.Typer(help="Register records: petitions (来信来访), trainings (学习培训), voter-reports (述职).",
                           no_args_is_help=True)
 
@@ -186,7 +195,7 @@ records_app = typer.Typer(help="Register records: petitions (来信来访), trai
 @records_app.command("import")
 def records_import_cmd(kind: Annotated[str, typer.Argument(help="petitions | trainings | voter-reports")],
                        key: Key, file: Path, actor: ActorOpt = "staff") -> None:
-    """Import letters and visits, trainings or reports to voters from a CSV; all or nothing."""
+    """Import letters and visits, trainings or reports to voters from a CSV or an .xlsx; all or nothing."""
     if kind not in records.KINDS:
         err.print(msg("cli.error", message=msg("input.bad_value", value=kind, what="记录类别（petitions、trainings、voter-reports）")),
                   style="red", highlight=False)

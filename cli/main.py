@@ -19,7 +19,7 @@ import traceback
 from datetime import date, datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from cli.prefect_server import PrefectStartError, prefect_api
 from congress.db import engine_for, migrate, read_scope, session_scope
+from congress.documents.preflight import require_session_templates
 from congress.errors import InputError, OutputWriteError, SessionBusy, SessionHalted
 from congress.inputs import load_attendance, load_session_file, load_tallies
 from congress.lifecycle import operations as ops
@@ -254,6 +255,7 @@ def _record_inputs(
     with session_scope(engine) as db:
         if spec is not None:
             session, changed = ops.load_session(db, spec=spec, actor=actor, output_root=settings.output_dir)
+            require_session_templates(session.term.township, settings)  # before any step: file and line
             for warning in spec.warnings:
                 err.print(msg("cli.warning", message=warning), style="yellow", highlight=False)
             loaded = (msg("cli.loaded", title=_title(session), key=session.key,
@@ -495,7 +497,7 @@ def approve(
 
 @app.command("attendance")
 def attendance_cmd(session_key: str, file: Path, actor: ActorOpt = "staff") -> None:
-    """Record the deputies' attendance from a CSV."""
+    """Record the deputies' attendance from a CSV or an .xlsx."""
     _record_inputs(get_settings(), None, session_key, actor=actor, approve_plan=None, attendance=file,
                    tallies=None, agree_resolutions=None, decided_on=None)
     console.print(msg("cli.recorded.attendance", **_attendance_counts(session_key)), highlight=False)
@@ -510,7 +512,7 @@ def _attendance_counts(key: str) -> dict[str, int]:
 
 @app.command("tallies")
 def tallies_cmd(session_key: str, file: Path, actor: ActorOpt = "staff") -> None:
-    """Record vote tallies and election counts from a YAML file."""
+    """Record vote tallies and election counts from a YAML file or an .xlsx."""
     _record_inputs(get_settings(), None, session_key, actor=actor, approve_plan=None, attendance=None,
                    tallies=file, agree_resolutions=None, decided_on=None)
     parsed = load_tallies(file)
@@ -526,24 +528,93 @@ def status(session_key: str) -> None:
     console.print(_step_table(settings, session_key))
 
 
+DEMO_SAMPLES = {"default": "sample", "first-term": "sample-first-term"}  # --sample → folder under config/
+DemoSample = Literal["default", "first-term"]
+
+
 @app.command()
 def demo(
     folder: Annotated[Path, typer.Option(help="Where the demo keeps its database and outputs (reset each time).")] = Path("congress-demo"),
     verbose: Annotated[bool, typer.Option(help="Show Prefect's log.")] = False,
+    sample_name: Annotated[DemoSample, typer.Option("--sample", help=(
+        "default: a regular session with a by-election (config/sample); first-term: the first session of a "
+        "term after the 2026 general election, the whole slate elected (config/sample-first-term)."))] = "default",
 ) -> None:
-    """Run the sample township session (config/sample) through every step, with all gate inputs given."""
+    """Run a sample township session through every step, with all gate inputs given."""
     if folder.exists():
         shutil.rmtree(folder)
     sample = folder / "input"
-    shutil.copytree(REPO_ROOT / "config" / "sample", sample)
+    shutil.copytree(REPO_ROOT / "config" / DEMO_SAMPLES[sample_name], sample)
     console.print(msg("cli.demo.copying", path=sample), highlight=False)
     settings = Settings(database_url=f"sqlite:///{(folder / 'congress.db').resolve()}",
                         output_dir=(folder / "output").resolve())
-    key = _record_inputs(settings, sample / "session.yaml", None, actor="demo", approve_plan="镇党委书记（示例）",
-                         attendance=sample / "attendance.csv", tallies=sample / "tallies.yaml",
-                         agree_resolutions="镇党委书记（示例）", decided_on=None, run=True)
-    _run_flow(settings, key, "demo", verbose)
+    early = None if os.environ.get("PREFECT_API_URL") else _EarlyPrefect(settings)
+    try:
+        key = _record_inputs(settings, sample / "session.yaml", None, actor="demo", approve_plan="李国栋（镇党委书记）",
+                             attendance=sample / "attendance.csv", tallies=sample / "tallies.yaml",
+                             agree_resolutions="李国栋（镇党委书记）", decided_on=None, run=True)
+        if early is not None:
+            if not verbose:  # as _run_flow sets them: Prefect reads its settings when first imported
+                os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+            os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+            import_module("flows.session")  # importing Prefect (seconds) overlaps the server's start too
+            early.wait()  # _run_flow then talks to it as to any server PREFECT_API_URL names
+        _run_flow(settings, key, "demo", verbose)
+    finally:
+        if early is not None:
+            early.stop()
     _report(settings, key)
+
+
+class _EarlyPrefect:
+    """The demo's local Prefect server, started in a thread as the demo begins, so that its first start (a
+    fresh PREFECT_HOME builds its database: most of a cold demo) overlaps loading the sample and importing
+    the flows instead of following them. Its address is known (and set) at once, before Prefect is imported.
+
+    The thread lives until `stop`: Linux sends the server its parent-death signal when the *thread* that
+    started it ends, not only the process."""
+
+    def __init__(self, settings: Settings):
+        from cli.prefect_server import free_port
+
+        self.port = free_port()
+        self.proc: Any = None
+        self.error: BaseException | None = None
+        self.ready, self.done = threading.Event(), threading.Event()
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{self.port}/api"
+        self.thread = threading.Thread(target=self._start, args=(settings,), daemon=True)
+        self.thread.start()
+
+    def _start(self, settings: Settings) -> None:
+        from cli.prefect_server import start_prefect_server
+
+        try:
+            self.proc, _ = start_prefect_server(settings.log_dir, port=self.port, timeout=settings.prefect_start_timeout,
+                                                services=False, announce="cli.prefect.starting",
+                                                failed="cli.prefect.failed")
+        except BaseException as exc:  # raised in the main thread by wait()
+            self.error = exc
+        finally:
+            self.ready.set()
+        self.done.wait()
+
+    def wait(self) -> None:
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        from cli.prefect_server import _drain_prefect, stop_prefect_server
+
+        self.ready.wait()
+        try:
+            if self.proc is not None:
+                _drain_prefect()  # the flow's last logs and events reach the server before it stops
+                stop_prefect_server(self.proc)
+        finally:
+            self.done.set()
+            self.thread.join()
+            os.environ.pop("PREFECT_API_URL", None)
 
 
 sessions_app = typer.Typer(help="Loaded sessions: where their files are.", no_args_is_help=True)
@@ -563,7 +634,8 @@ def move_output(session_key: str, actor: ActorOpt = "staff") -> None:
 
 
 # Areas add their commands with `register(app)`, one line each.
-for _module in ("cli.web", "cli.calendar", "cli.followup", "cli.audit", "cli.townships"):
+for _module in ("cli.web", "cli.calendar", "cli.followup", "cli.audit", "cli.townships", "cli.data",
+                "cli.deputies", "cli.worker"):
     import_module(_module).register(app)
 
 

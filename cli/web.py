@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 from typing import Annotated
 
@@ -37,12 +36,19 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
         prefect_port: Annotated[int, typer.Option(help="Port of the Prefect server started when PREFECT_API_URL is unset (0: any free port).")] = 0,
-        poll_seconds: Annotated[float, typer.Option(help="How often the flow runner asks for new runs.")] = 2.0,
+        poll_seconds: Annotated[float, typer.Option(help="How often the flow runner asks for new runs.")] = 1.0,
+        no_runner: Annotated[bool, typer.Option("--no-runner", help="Dashboard only: the city's workers run the flows (`congress worker`); needs PREFECT_API_URL.")] = False,
     ) -> None:
-        """Start the web dashboard and the runner that executes its flows (and a Prefect server if none is named)."""
+        """Start the web dashboard and the runner that executes its flows (and a Prefect server if none is named).
+
+        The dashboard answers at once; the Prefect server and the runner start beside it and are restarted
+        when they die (the pages say 流程服务暂停 meanwhile).
+        """
         import uvicorn
 
+        from cli.supervise import RUNNER_LOG, flow_service
         from congress.web.security import serve_refusal
+        from congress.web.service import ServiceStatus
 
         settings = get_settings()
         # before anything starts: production serves a non-loopback address over HTTPS only
@@ -52,43 +58,50 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         tls = ({"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
                if settings.tls_certfile and settings.tls_keyfile else {})
-        migrate(engine_for(settings.database_url))
-        with session_scope(engine_for(settings.database_url)) as db:
+        engine = engine_for(settings.database_url)
+        migrate(engine)
+        with session_scope(engine) as db:
             if db.scalar(select(User.id).limit(1)) is None:
                 err.print(msg("web.serve.no_users"), style="yellow", highlight=False)
-        children: list[subprocess.Popen[bytes]] = []
+        api = os.environ.get("PREFECT_API_URL")
+        server_port = None
+        if no_runner and not api:
+            err.print(msg("cli.error", message=msg("worker.no_api")), style="red", highlight=False)
+            raise typer.Exit(2)
+        if not api:
+            # the port is fixed now, so a restarted server answers where the runner and the launcher look
+            server_port = prefect_port or free_port()
+            api = f"http://127.0.0.1:{server_port}/api"
+            console.print(msg("web.serve.prefect_starting", url=api, log=settings.log_dir / "prefect-server.log"),
+                          highlight=False)
+        # set before Prefect is imported: the launcher in this process talks to that server
+        os.environ["PREFECT_API_URL"] = api
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        status = ServiceStatus()
+        service = flow_service(log_dir=settings.log_dir, status=status, api=api, server_port=server_port,
+                               poll_seconds=poll_seconds, runner=not no_runner).start()
+        keeper = None
         try:
-            if not os.environ.get("PREFECT_API_URL"):
-                server, api = start_prefect_server(settings.log_dir, prefect_port,
-                                                   timeout=settings.prefect_start_timeout)
-                children.append(server)
-                # the runner, its flow runs and this process's launcher all talk to that server
-                os.environ["PREFECT_API_URL"] = api
-            os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-            # the runner, like the server, dies with serve even when serve is killed outright
-            children.append(subprocess.Popen([sys.executable, "-m", "flows.deployments",
-                                              "--poll-seconds", str(poll_seconds)], env=dict(os.environ),
-                                             preexec_fn=die_with_parent()))
             from congress.web.app import create_app
+            from congress.web.launcher import Keeper
             from flows.deployments import PrefectLauncher
 
             web = create_app(settings)
-            web.state.launcher = PrefectLauncher()
+            launcher = PrefectLauncher(status=status)
+            web.state.launcher, web.state.service = launcher, status
+            # starts the continuations kept while a run was still at work or the service was down
+            keeper = Keeper(engine, launcher).start()
             scheme = "https" if tls else "http"
-            console.print(msg("web.serve.ready", url=f"{scheme}://{host}:{port}/", api=os.environ["PREFECT_API_URL"]),
-                          highlight=False)
+            console.print(msg("dashboard.serve.ready", url=f"{scheme}://{host}:{port}/", api=api,
+                              log=settings.log_dir / RUNNER_LOG), highlight=False)
             # uvicorn re-raises a captured SIGTERM once it has shut down; exit through `finally` then,
             # so the runner and the Prefect server are stopped too instead of being orphaned
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             uvicorn.run(web, host=host, port=port, log_level="warning", **tls)  # type: ignore[arg-type]
         finally:
-            # the runner first, while the API it reports to is still up; SIGINT: its SIGTERM path lingers
-            for child in reversed(children):
-                child.send_signal(signal.SIGINT)
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            if keeper is not None:
+                keeper.stop()
+            service.stop()
 
 
 def _password(password_stdin: bool) -> str:

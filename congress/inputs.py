@@ -15,6 +15,7 @@ import io
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from congress import limits, rules
+from congress import limits, rules, workbooks
 from congress.errors import InputError, Problem, display_path
 from congress.holidays import is_rest_day
 from congress.messages import msg
@@ -44,7 +45,8 @@ _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029\x85]")
 
 KIND_CN = {"session": "会议文件", "roster": "代表名册", "attendance": "出席情况文件", "tallies": "计票结果文件",
            "suggestions": "建议文件", "items": "决议落实事项文件", "records": "登记文件",
-           "meeting": "会议或活动文件", "template": "模板文件"}
+           "meeting": "会议或活动文件", "template": "模板文件",
+           "holidays": "节假日安排文件"}
 
 
 # --- reading files -----------------------------------------------------------------------
@@ -438,19 +440,24 @@ CODE_CHARS = 32  # a deputy's code (代表编号), as the roster and every list 
 
 MAX_CSV_ROWS = max(limits.MAX_LIST_ITEMS, limits.MAX_DEPUTIES)
 
+# key → (header variants as offices write them, the first as the templates do; required)
 ROSTER_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "code": (("代表编号", "编号", "id"), True),
-    "name": (("姓名", "name"), True),
+    "name": (("姓名", "代表姓名", "name"), True),
     "gender": (("性别", "gender"), False),
-    "group": (("代表小组", "小组", "group"), True),
-    "constituency": (("选区", "constituency"), False),
-    "phone": (("联系电话", "电话", "phone"), False),
-    "occupation": (("职务", "工作单位及职务", "occupation"), False),
-    "status": (("状态", "status"), False),
+    "ethnicity": (("民族", "ethnicity"), False),
+    "born": (("出生年月", "出生日期", "出生年月日", "born"), False),
+    "group": (("代表小组", "所在小组", "所在代表小组", "小组", "group"), True),
+    "constituency": (("选区", "所在选区", "选区名称", "constituency"), False),
+    "phone": (("联系电话", "电话", "手机", "手机号码", "联系方式", "phone"), False),
+    "occupation": (("职务", "工作单位及职务", "单位及职务", "工作单位", "occupation"), False),
+    "status": (("状态", "代表状态", "status"), False),
 }
 # Characters per roster column: the sizes of the deputy table's columns (congress/models/township.py).
 ROSTER_CHARS = {"code": CODE_CHARS, "name": 64, "gender": 8, "group": 64, "constituency": 64, "phone": 64,
                 "occupation": 128, "status": 16}
+# 民族 and 出生年月 are checked and kept on the roster (RosterRow); the deputy table has no column for them yet.
+ROSTER_EXTRA_CHARS = {"ethnicity": 16, "born": 16}
 STATUS_VALUES = {"在任": "active", "active": "active", "": "active", "终止": "ended", "ended": "ended"}
 
 
@@ -465,6 +472,8 @@ class RosterRow:
     phone: str
     occupation: str
     status: str
+    ethnicity: str = ""
+    born: str = ""  # YYYY-MM
 
 
 @dataclass(frozen=True)
@@ -518,21 +527,92 @@ def _columns(header: list[str], spec: dict[str, tuple[tuple[str, ...], bool]], o
     return found
 
 
+class _TableOut(_Collector):
+    """Problems of the rows of a CSV or a workbook: in a workbook each names its sheet, row and column
+    (the column from the path's first part, a spec key); in a CSV the message names the column, as before."""
+
+    def __init__(self, path: Path, labels: dict[str, dict[str, str]] | None = None, lines: Any = None):
+        super().__init__(path, lines)
+        self.labels = labels or {}  # sheet (as problems name it) → spec key → “C列（出生年月）”
+        self.order: dict[str, int] = {file: i for i, file in enumerate(self.labels)}  # sheets in workbook order
+
+    def add(self, problem: str, *path: Any, line: int | None = None) -> None:
+        if line is None and self.lines is not None:
+            line = self.lines(*path)
+        if isinstance(line, workbooks.SheetLine):
+            column = line.column or (self.labels.get(line.file, {}).get(str(path[0])) if path else None)
+            self.problems.append(workbooks.CellProblem(line.file, problem, int(line), column))
+        elif self.lines is not None:
+            super().add(problem, *path, line=line)
+        else:
+            super().add(problem, line=line)
+
+    def cell(self, line: int, key: str) -> int:
+        """The line of a row's value: in a workbook, the SheetLine of the key's cell (naming its column)."""
+        if isinstance(line, workbooks.SheetLine) and line.column is None:
+            return line.at(self.labels.get(line.file, {}).get(key))
+        return line
+
+    def fail(self) -> None:
+        # a workbook's problems in the order of its sheets and rows (cell problems are found first)
+        if any(isinstance(p, workbooks.CellProblem) for p in self.problems):
+            self.problems.sort(key=lambda p: (p.line is None, self.order.get(p.file, len(self.order)), p.file,
+                                              p.line or 0))
+        super().fail()
+
+
 def _read_csv(path: Path, spec: dict[str, tuple[tuple[str, ...], bool]], *, kind: str, raw: bytes | None = None
-              ) -> tuple[_Collector, list[tuple[int, dict[str, str]]], dict[str, str], str]:
-    """A CSV's rows with the spec's columns located; a missing required column fails at once."""
-    out = _Collector(path)
+              ) -> tuple[_TableOut, list[tuple[int, dict[str, str]]], dict[str, str], str]:
+    """The rows of a CSV, or of a workbook's sheets that have the spec's header (encoding "xlsx"), with
+    the spec's columns located; a missing required column fails at once.
+
+    A workbook's records are keyed by spec key (two of its columns may carry the same header) and its
+    line numbers are `workbooks.SheetLine`s, so a problem added with the key names the cell.
+    """
+    path = Path(path)
+    raw = read_input(path, kind=kind) if raw is None else raw
+    if workbooks.is_workbook(path, raw):
+        tables, problems = workbooks.read_tables(raw, spec, display=display_path(path))
+        out = _TableOut(path, {t.file: {key: t.label(key) for key in t.columns} for t in tables})
+        out.problems.extend(problems)
+        records: list[tuple[int, dict[str, str]]] = [(line, dict(values)) for t in tables for line, values in t.rows]
+        columns = {key: key for key in spec if any(key in t.columns for t in tables)}
+        return out, records, columns, "xlsx"
+    out = _TableOut(path)
     records, header, encoding = _csv_rows(path, kind=kind, raw=raw)
     columns = _columns(header, spec, out)
     out.fail()
     return out, records, columns, encoding
 
 
+_BORN = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(?:\s*[-./]?\s*(\d{1,2})\s*日?)?$")
+_BORN_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+
+
+def born_month(text: str) -> tuple[str | None, str | None]:
+    """(YYYY-MM, None) from 出生年月 as offices write it (1975.03, 1975年3月, 1975-03-01, 197503), or
+    (None, the problem). A number cell 1975.1 is refused: Excel shows 1975.10 (October) as 1975.1 too."""
+    value = text.strip()
+    if getattr(text, "from_number", False) and re.fullmatch(r"\d{4}\.1", value):
+        return None, msg("data.born.ambiguous", value=show(value), year=value[:4])
+    match = _BORN.match(value) or _BORN_DIGITS.match(value)
+    if not match:
+        return None, msg("data.born.format", value=show(value))
+    year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else 1
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None, msg("data.born.format", value=show(value))
+    if not 1900 <= year <= limits.DATE_RANGE[1].year:
+        return None, msg("data.born.format", value=show(value))
+    return f"{year:04d}-{month:02d}", None
+
+
 # --- roster ------------------------------------------------------------------------------
 
 
 def load_roster(path: Path, *, raw: bytes | None = None) -> Roster:
-    """The deputies of a term from a CSV roster; duplicates and empty required cells are rejected."""
+    """The deputies of a term from a CSV or .xlsx roster; duplicates and empty required cells are rejected."""
     path = Path(path)
     raw = read_input(path, kind="roster") if raw is None else raw
     out, records, columns, encoding = _read_csv(path, ROSTER_COLUMNS, kind="roster", raw=raw)
@@ -541,24 +621,32 @@ def load_roster(path: Path, *, raw: bytes | None = None) -> Roster:
     for line, record in records:
         values = {}
         for key, column in columns.items():
-            values[key] = out.check_text(record.get(column, ""), cap=ROSTER_CHARS[key], line=line,
+            cap = ROSTER_CHARS.get(key) or ROSTER_EXTRA_CHARS[key]
+            values[key] = out.check_text(record.get(column, ""), key, cap=cap, line=line,
                                          file_name=key in ("code", "name"))
         for key in ("code", "name", "group"):
             if not record.get(columns.get(key, ""), ""):
-                out.add(msg("input.empty_field", column=ROSTER_COLUMNS[key][0][0]), line=line)
+                out.add(msg("input.empty_field", column=ROSTER_COLUMNS[key][0][0]), key, line=line)
         code = values.get("code", "")
         if code and code in seen:
-            out.add(msg("input.duplicate_id", code=show(code), first=seen[code]), line=line)
+            out.add(msg("input.duplicate_id", code=show(code), first=int(seen[code])), "code", line=line)
         elif code:
             seen[code] = line
         status = STATUS_VALUES.get(values.get("status", ""))
         if status is None:
-            out.add(msg("input.bad_value", value=show(values.get("status")), what="状态（在任/终止）"), line=line)
+            out.add(msg("input.bad_value", value=show(values.get("status")), what="状态（在任/终止）"), "status",
+                    line=line)
             status = "active"
+        born = ""
+        if values.get("born"):
+            born, problem = born_month(record.get(columns["born"], ""))
+            if problem:
+                out.add(problem, "born", line=line)
         rows.append(RosterRow(
             line=line, code=code, name=values.get("name", ""), gender=values.get("gender", ""),
             group=values.get("group", ""), constituency=values.get("constituency", ""),
             phone=values.get("phone", ""), occupation=values.get("occupation", ""), status=status,
+            ethnicity=values.get("ethnicity", ""), born=born or "",
         ))
     if not rows:
         out.add(msg("input.empty_roster"))
@@ -578,6 +666,7 @@ class SittingSpec:
     end: str
     title: str
     place: str
+    chair: str | None = None  # the roster code of the 执行主席 (preparatory and plenary sittings)
 
 
 @dataclass
@@ -597,6 +686,10 @@ class CandidateSpec:
     gender: str
     born: str
     title: str
+    code: str | None = None  # roster code when the candidate is a deputy
+    ethnicity: str = ""  # 民族 (a deputy's is the roster's when the session file does not say)
+    nominated_by: str = "presidium"  # presidium | deputies (LOL 第二十六条)
+    nominators: list[str] = field(default_factory=list)  # the deputies of a joint nomination
 
 
 @dataclass
@@ -607,10 +700,12 @@ class ElectionSpec:
     kind: str
     seats: int
     extra_candidates: int
-    nominated_by: str
+    nominated_by: str  # the candidates' nominations summed up: presidium | deputies | mixed
     nominators: list[str]
     candidates: list[CandidateSpec]
     preliminary: bool = False
+    incumbents: int = 0  # holders of the office who stay in it (a by-election)
+    sitting: str | None = None  # the key of the sitting that votes
 
 
 @dataclass
@@ -642,6 +737,8 @@ class SessionSpec:
     roster: Roster
     profile: Profile
     warnings: list[str] = field(default_factory=list)
+    # the first session of a term: election committee, credentials report, credentials committee
+    first_term: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -655,21 +752,32 @@ def _fields(*names: str) -> dict[str, None]:
 _PLACE_TIME = _fields("date", "time", "place")
 # Every key a session file may hold (None: a value; [schema]: a list of items); anything else is an error.
 SESSION_KEYS: dict[str, Any] = {
-    "township": _fields("code", "name", "county", "profile", "party_committee", "presidium_name",
-                        "government_name", "doc_prefix"),
-    "term": _fields("ordinal", "start_year"),
+    "township": {**_fields("code", "name", "county", "profile", "party_committee", "presidium_name",
+                           "government_name", "doc_prefix", "government_doc_prefix", "party_doc_prefix", "issuer",
+                           "letterhead"), "contact": _fields("name", "phone")},
+    "term": _fields("ordinal", "start_year", "election_date", "population", "deputy_quota", "quota_extra",
+                    "large_township"),
     "roster": None,
-    "officers": [_fields("name", "title")],
+    "officers": [_fields("name", "title", "organ")],
     "session": {
         **_fields("kind", "ordinal", "venue", "plan_date"), "presidium_meeting": _PLACE_TIME,
         **_fields("notice_date", "materials_date"), "checkin": _PLACE_TIME,
-        **_fields("opening_date", "closing_date", "presidium"),
-        "schedule": [_fields("key", "kind", "day", "date", "start", "end", "title", "place")],
+        **_fields("opening_date", "closing_date", "presidium", "proposers", "executive_chairs", "ballot_votes"),
+        "nomination_deadline": _fields("date", "time"),
+        "schedule": [_fields("key", "kind", "day", "date", "start", "end", "title", "place", "chair")],
+        # the session presidium's arrangements (congress/lifecycle/presidium.py)
+        "secretary_general": None, "scrutineers": _fields("chief", "members", "tellers"),
+        "attendees": [_fields("name", "title")], "groups": [_fields("name", "convenors")],
+        "presidium_meetings": {"first": _PLACE_TIME, "second": _PLACE_TIME},
     },
+    "first_term": {"election_committee": None, "credentials_report": _fields("date", "by"), "confirmed_on": None,
+                   "credentials_committee": _fields("chair", "vice_chairs", "members")},
     "reports": [_fields("key", "kind", "title", "reporter", "resolution", "deliberation")],
     "elections": [{**_fields("key", "office", "title", "kind", "seats", "extra_candidates", "nominated_by",
-                             "nominators"), "candidates": [_fields("name", "gender", "born", "title")]}],
-    "motions": [_fields("title", "sponsors", "target")],
+                             "nominators", "incumbents", "sitting"),
+                   "candidates": [_fields("name", "gender", "ethnicity", "born", "title", "code", "nominated_by",
+                                          "nominators")]}],
+    "motions": [_fields("title", "sponsors", "target", "handling", "office")],
     "inquiries": [_fields("title", "sponsors", "target")],
     "suggestions": [_fields("code", "title", "proposers", "category", "office", "complex", "text")],
     "followup": _fields("handover_date"),
@@ -683,6 +791,40 @@ NAME_CHARS = 64
 TITLE_CHARS = 250
 PLACE_CHARS = 256
 OFFICE_CHARS = 128
+
+
+MOTION_HANDLING = ("agenda", "refer")
+
+
+def _ballot_votes(out: _Collector, data: Any, *, reports: list[ReportSpec],
+                  motions: list[dict[str, Any]]) -> list[str]:
+    """The keys of the votes taken by secret ballot (session.ballot_votes, on a 表决票): each one of the
+    congress's own plenary votes; the preparatory meeting's (presidium list, agenda) go by a show of hands."""
+    keys = out.items(data, "session", "ballot_votes")
+    raised = [m for m in motions if m["kind"] == "motion"]
+    known = {f"resolution-{r.key}" for r in reports if r.resolution} | {"credentials-committee"}
+    known |= {"motion-handling"} if raised else set()
+    known |= {f"motion-{i + 1}" for i, m in enumerate(raised) if m.get("handling") == "agenda"}
+    chosen: list[str] = []
+    for i, key in enumerate(keys):
+        if not isinstance(key, str) or not (key in known or key.startswith("election-measures")):
+            out.add(msg("motions.input.ballot_vote", value=show(key), keys="、".join(sorted(known))),
+                    "session", "ballot_votes", i)
+        elif key not in chosen:
+            chosen.append(key)
+    return chosen
+
+
+def _motion_handling(out: _Collector, data: Any, p: tuple[Any, ...]) -> dict[str, str]:
+    """A motion's handling as the presidium decided it: put on the agenda, or handed to an office as a
+    suggestion (the default, with the township government as the office)."""
+    handling = out.text(data, *p, "handling", cap=16, required=False, default="refer")
+    if handling not in MOTION_HANDLING:
+        out.add(msg("motions.input.handling", value=show(handling), names="、".join(MOTION_HANDLING)), *p, "handling")
+    office = out.text(data, *p, "office", cap=OFFICE_CHARS, required=False)
+    if office and handling == "agenda":
+        out.add(msg("motions.input.office_on_agenda"), *p, "office")
+    return {"handling": handling, "office": office}
 
 
 def _code(out: _Collector, data: Any, *path: Any, cap: int = KEY_CHARS) -> str:
@@ -728,6 +870,27 @@ def _roster_of(out: _Collector, path: Path, data: Any) -> Roster | None:
         return None
 
 
+def _township_documents(out: _Collector, data: Any) -> dict[str, Any]:
+    """The township block's document settings: other organs' 发文字号 prefixes, 签发人, contact, 版头 types."""
+    from congress.documents.numbers import LETTERHEAD_TYPES  # the documents package imports this module
+
+    values: dict[str, Any] = {key: out.text(data, "township", key, cap=cap, required=False)
+                              for key, cap in (("government_doc_prefix", 16), ("party_doc_prefix", 16),
+                                               ("issuer", NAME_CHARS))}
+    values["contact"] = {"name": out.text(data, "township", "contact", "name", cap=NAME_CHARS, required=False),
+                         "phone": out.text(data, "township", "contact", "phone", cap=32, required=False)}
+    values["letterhead"] = None  # not given: the default types
+    if out.get(data, "township", "letterhead", kind=list, required=False, default=None) is not None:
+        values["letterhead"] = []
+        for i, name in enumerate(out.items(data, "township", "letterhead")):
+            if name in LETTERHEAD_TYPES:
+                values["letterhead"].append(name)
+            else:
+                out.add(msg("documents.letterhead.unknown", value=show(name), names="、".join(LETTERHEAD_TYPES)),
+                        "township", "letterhead", i)
+    return values
+
+
 def load_session_file(path: Path) -> SessionSpec:
     """Parse and validate a session file and its roster against the province profile's rules."""
     path = Path(path)
@@ -744,6 +907,7 @@ def load_session_file(path: Path) -> SessionSpec:
                                 for key, cap in TOWNSHIP_CHARS.items() if key != "code"}
     township["code"] = _code(out, data, "township", "code", cap=TOWNSHIP_CHARS["code"])
     township["profile"] = township["profile"] or "national"
+    township.update(_township_documents(out, data))
     profile = None
     if township["profile"] not in available_profiles():
         out.add(msg("input.unknown_profile", name=show(township["profile"]), names="、".join(available_profiles())),
@@ -754,11 +918,21 @@ def load_session_file(path: Path) -> SessionSpec:
         "ordinal": out.number(data, "term", "ordinal", low=1, high=limits.MAX_ORDINAL, default=1),
         "start_year": out.number(data, "term", "start_year", low=limits.YEAR_RANGE[0], high=limits.YEAR_RANGE[1],
                                  default=2000),
+        "election_date": out.get(data, "term", "election_date", kind=date, required=False),
+        "population": out.number(data, "term", "population", low=1, high=MAX_POPULATION, required=False,
+                                 default=None),  # type: ignore[arg-type]
+        "deputy_quota": out.number(data, "term", "deputy_quota", low=1, high=limits.MAX_DEPUTIES, required=False,
+                                   default=None),  # type: ignore[arg-type]
+        "quota_extra": bool(out.get(data, "term", "quota_extra", kind=bool, required=False, default=False)),
+        "large_township": bool(out.get(data, "term", "large_township", kind=bool, required=False, default=False)),
     }
     officers = []
     for i, _ in enumerate(out.items(data, "officers")):
-        officers.append({"name": out.text(data, "officers", i, "name", cap=NAME_CHARS),
-                         "title": out.text(data, "officers", i, "title", cap=NAME_CHARS)})
+        title = out.text(data, "officers", i, "title", cap=NAME_CHARS)
+        officers.append({"name": out.text(data, "officers", i, "name", cap=NAME_CHARS), "title": title,
+                         "organ": _choice(out, data, ORGANS, "officers", i, "organ", default=organ_of(title))
+                         if out.get(data, "officers", i, "organ", kind=(str, int), required=False) is not None
+                         else organ_of(title)})
 
     s = ("session",)
     session = {
@@ -778,6 +952,12 @@ def load_session_file(path: Path) -> SessionSpec:
         "closing_date": out.get(data, *s, "closing_date", kind=date),
         "presidium": out.codes(data, *s, "presidium", required=True),
         "handover_date": out.get(data, "followup", "handover_date", kind=date, required=False),
+        "proposers": out.codes(data, *s, "proposers"),
+        "executive_chairs": out.codes(data, *s, "executive_chairs"),
+        "nomination_deadline": out.get(data, *s, "nomination_deadline", "date", kind=date, required=False),
+        "nomination_deadline_time": (_time(out, data, *s, "nomination_deadline", "time")
+                                     if out.get(data, *s, "nomination_deadline", kind=dict, required=False)
+                                     else None),
     }
 
     sittings: list[SittingSpec] = []
@@ -792,6 +972,7 @@ def load_session_file(path: Path) -> SessionSpec:
             start=_time(out, data, *p, "start"), end=_time(out, data, *p, "end"),
             title=out.text(data, *p, "title", cap=128),
             place=out.text(data, *p, "place", cap=PLACE_CHARS, required=False, default=session["venue"]),
+            chair=out.text(data, *p, "chair", cap=CODE_CHARS, required=False) or None,
         )
         if sitting.key in seen_keys:
             out.add(msg("input.duplicate_key", key=sitting.key), *p, "key")
@@ -834,15 +1015,14 @@ def load_session_file(path: Path) -> SessionSpec:
     for i, _ in enumerate(out.items(data, "elections")):
         p = ("elections", i)
         candidates = []
+        # the election's nominated_by / nominators: the default of each candidate that does not say its own
+        default_by = "presidium"
+        if out.get(data, *p, "nominated_by", kind=(str, int), required=False) is not None:
+            default_by = _choice(out, data, ("presidium", "deputies"), *p, "nominated_by", default="presidium")
+        default_nominators = out.codes(data, *p, "nominators")
         for j, _ in enumerate(out.items(data, *p, "candidates", required=True, cap=limits.MAX_CANDIDATES)):
             q = (*p, "candidates", j)
-            born = out.get(data, *q, "born", kind=(str, date), required=False, default="")
-            candidates.append(CandidateSpec(
-                name=out.text(data, *q, "name", cap=NAME_CHARS),
-                gender=out.text(data, *q, "gender", cap=8, required=False),
-                born=out.check_text(born.isoformat() if isinstance(born, date) else born, *q, "born", cap=16),
-                title=out.text(data, *q, "title", cap=256, required=False),
-            ))
+            candidates.append(_candidate(out, data, q, default_by, default_nominators))
         election = ElectionSpec(
             key=_code(out, data, *p, "key"),
             office=_choice(out, data, OFFICES, *p, "office", default="vice_chair"),
@@ -851,12 +1031,19 @@ def load_session_file(path: Path) -> SessionSpec:
             seats=out.number(data, *p, "seats", low=1, high=limits.MAX_CANDIDATES, default=1),
             extra_candidates=out.number(data, *p, "extra_candidates", low=0, high=limits.MAX_CANDIDATES,
                                         required=False, default=1),
-            nominated_by=_choice(out, data, ("presidium", "deputies"), *p, "nominated_by", default="presidium"),
-            nominators=out.codes(data, *p, "nominators"),
+            nominated_by=_nominated_summary(candidates, default_by),
+            nominators=default_nominators,
             candidates=candidates,
+            incumbents=out.number(data, *p, "incumbents", low=0, high=limits.MAX_CANDIDATES, required=False,
+                                  default=0),
+            sitting=out.text(data, *p, "sitting", cap=KEY_CHARS, required=False) or None,
         )
         _duplicates(out, [c.name for c in candidates], *p, "candidates")
-        known(election.nominators, *p, "nominators")
+        known(default_nominators, *p, "nominators")
+        for j, c in enumerate(candidates):
+            known(c.nominators, *p, "candidates", j, "nominators")
+            if c.code is not None:
+                known([c.code], *p, "candidates", j, "code")
         if profile:
             check = rules.candidate_count(
                 profile, subject=election.title, office=election.office, kind=election.kind,
@@ -865,11 +1052,6 @@ def load_session_file(path: Path) -> SessionSpec:
             if not check.ok:
                 out.add(check.blocked_message(), *p, "candidates")
             election.preliminary = bool(check.detail.get("preliminary"))
-            if election.nominated_by == "deputies":
-                check = rules.sponsors_enough(profile, "nomination_deputies", subject=election.title,
-                                              count=len(set(election.nominators)))
-                if not check.ok:
-                    out.add(check.blocked_message(), *p, "nominators")
         elections.append(election)
     _duplicates(out, [e.key for e in elections], "elections")
 
@@ -882,11 +1064,16 @@ def load_session_file(path: Path) -> SessionSpec:
             title = out.text(data, *p, "title", cap=256)
             known(sponsors, *p, "sponsors")
             if profile:
-                check = rules.sponsors_enough(profile, rule, subject=title, count=len(set(sponsors)))
+                ended = [c for c in dict.fromkeys(sponsors) if roster and c in codes and codes[c].status != "active"]
+                check = rules.sponsors_enough(profile, rule, subject=title, count=len(set(sponsors)) - len(ended),
+                                              ended=ended)
                 if not check.ok:
                     out.add(check.blocked_message(), *p, "sponsors")
             target = out.text(data, *p, "target", cap=OFFICE_CHARS, required=kind == "inquiry")
-            motions.append({"kind": kind, "title": title, "sponsors": sponsors, "target": target})
+            motion = {"kind": kind, "title": title, "sponsors": sponsors, "target": target}
+            if kind == "motion":  # the presidium's decision on it (LOL 第二十二条): docs/formats.md
+                motion.update(_motion_handling(out, data, p))
+            motions.append(motion)
 
     suggestions = []
     for i, _ in enumerate(out.items(data, "suggestions")):
@@ -905,6 +1092,13 @@ def load_session_file(path: Path) -> SessionSpec:
     if suggestions and not session["handover_date"]:
         out.add(msg("input.required"), "followup", "handover_date")
 
+    session["ballot_votes"] = _ballot_votes(out, data, reports=reports, motions=motions)
+    first_term = _first_term(out, data, session["kind"])
+    session.update(_presidium_arrangements(out, data, profile=profile, roster=roster, session=session,
+                                           sittings=sittings, elections=elections))
+    if profile and roster:
+        _check_plan(out, data, profile=profile, roster=roster, term=term, officers=officers, session=session,
+                    sittings=sittings, elections=elections, first_term=first_term)
     warnings: list[str] = []
     if not out.problems and profile:
         _check_dates(out, session, profile)
@@ -921,7 +1115,317 @@ def load_session_file(path: Path) -> SessionSpec:
         path=path, sha256=hashlib.sha256(raw + roster.raw).hexdigest(), township=township, term=term,
         officers=officers, session=session, sittings=sittings, reports=reports, elections=elections,
         motions=motions, suggestions=suggestions, roster=roster, profile=profile, warnings=warnings,
+        first_term=first_term,
     )
+
+
+# --- the session file: candidates, the plan's rules, the first session of a term ----------
+
+ORGANS = ("government", "congress", "party", "other")
+MAX_POPULATION = 10_000_000  # a township's population (the largest towns have about a million)
+
+
+def organ_of(title: str) -> str:
+    """Where an officer's post is, from the title: the congress (人大, 主席团), the party (党委, 书记), else
+    the government — a state administrative organ (LOL 第十八条); `organ:` in the file says it otherwise."""
+    if any(word in title for word in ("人大", "人民代表大会", "主席团")):
+        return "congress"
+    if any(word in title for word in ("党委", "书记")):
+        return "party"
+    return "government"
+
+
+def _candidate(out: _Collector, data: Any, q: tuple[Any, ...], default_by: str,
+               default_nominators: list[str]) -> CandidateSpec:
+    """One candidate: who, whether a deputy (roster code), and who nominated them (the election's default)."""
+    born = out.get(data, *q, "born", kind=(str, date), required=False, default="")
+    by = default_by
+    if out.get(data, *q, "nominated_by", kind=(str, int), required=False) is not None:
+        by = _choice(out, data, ("presidium", "deputies"), *q, "nominated_by", default=default_by)
+    nominators: list[str] = []
+    if by == "deputies":
+        given = out.get(data, *q, "nominators", kind=list, required=False)
+        nominators = out.codes(data, *q, "nominators") if isinstance(given, list) else list(default_nominators)
+    code = out.get(data, *q, "code", kind=(str, int), required=False)
+    return CandidateSpec(
+        name=out.text(data, *q, "name", cap=NAME_CHARS),
+        gender=out.text(data, *q, "gender", cap=8, required=False),
+        ethnicity=out.text(data, *q, "ethnicity", cap=16, required=False),
+        born=out.check_text(born.isoformat() if isinstance(born, date) else born, *q, "born", cap=16),
+        title=out.text(data, *q, "title", cap=256, required=False),
+        code=(out.check_text(str(code), *q, "code", cap=CODE_CHARS) or None) if code is not None else None,
+        nominated_by=by, nominators=nominators,
+    )
+
+
+def _nominated_summary(candidates: list[CandidateSpec], default: str) -> str:
+    kinds = {c.nominated_by for c in candidates} or {default}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _first_term(out: _Collector, data: Any, kind: str) -> dict[str, Any]:
+    """The first session of a term's own part: the election committee, the credentials report and its
+    confirmation (EL 第四十七条), the credentials committee to adopt (LOL 第三十七条); required for that kind."""
+    given = isinstance(data.get("first_term"), dict)
+    if kind != "first_of_term":
+        if given:
+            out.add(msg("rules.input.first_term_only"), "first_term")
+        return {}
+    f = ("first_term",)
+    report_date = out.get(data, *f, "credentials_report", "date", kind=date)
+    confirmed_on = out.get(data, *f, "confirmed_on", kind=date)
+    return {
+        "election_committee": out.text(data, *f, "election_committee", cap=128),
+        "credentials_report": {"date": report_date.isoformat() if isinstance(report_date, date) else None,
+                               "by": out.text(data, *f, "credentials_report", "by", cap=128)},
+        "confirmed_on": confirmed_on.isoformat() if isinstance(confirmed_on, date) else None,
+        "credentials_committee": {
+            "chair": [str(chair)] if (chair := out.get(data, *f, "credentials_committee", "chair",
+                                                      kind=(str, int))) is not None else [],
+            "vice_chairs": out.codes(data, *f, "credentials_committee", "vice_chairs"),
+            "members": out.codes(data, *f, "credentials_committee", "members", required=True),
+        },
+    }
+
+
+def _check_plan(out: _Collector, data: Any, *, profile: Profile, roster: Roster, term: dict[str, Any],
+                officers: list[dict[str, str]], session: dict[str, Any], sittings: list[SittingSpec],
+                elections: list[ElectionSpec], first_term: dict[str, Any]) -> None:
+    """The plan against the rules that decide who may do what (docs/rules.md): the roster's size, the
+    presidium, the first session of a term, an extraordinary session's proposers, the candidates and their
+    nominations. Each refusal names the rule and its article, at the field it is about."""
+    codes = roster.codes
+    active = {row.code for row in roster.active}
+    by_name: dict[str, list[str]] = {}
+    for row in roster.active:
+        by_name.setdefault(row.name, []).append(row.code)
+    government = {o["name"]: o["title"] for o in officers if o["organ"] == "government" and o["name"]}
+    s = ("session",)
+
+    def refuse(check: rules.Check | None, *path: Any) -> None:
+        if check is not None and not check.ok:
+            out.add(check.blocked_message(), *path)
+
+    def ended(code_list: list[str]) -> list[str]:
+        return [c for c in dict.fromkeys(code_list) if c in codes and c not in active]
+
+    refuse(rules.deputy_quota(profile, deputies=len(roster.active), population=term["population"],
+                              quota=term["deputy_quota"], extra=term["quota_extra"]),
+           "term", "deputy_quota" if term["deputy_quota"] is not None else "population")
+
+    presidium = session["presidium"]
+    if ended(presidium):
+        refuse(rules.mandate_stands(profile, role="主席团成员", codes=ended(presidium)), *s, "presidium")
+    refuse(rules.presidium_size(profile, members=len(set(presidium)), population=term["population"],
+                                deputies=len(roster.active), large=term["large_township"]), *s, "presidium")
+    members = {codes[c].name: c for c in presidium if c in codes}
+    refuse(rules.not_in_government(profile, "presidium_incompatible",
+                                   holders={n: government[n] for n in members if n in government}), *s, "presidium")
+    if session["kind"] != "first_of_term":  # the first session's chair is yet to be elected
+        sitting_chairs = [o["name"] for o in officers if o["organ"] == "congress" and "主席" in o["title"]
+                          and "主席团" not in o["title"] and o["name"] in by_name]
+        refuse(rules.chairs_in_presidium(profile, missing=[n for n in sitting_chairs if n not in members]),
+               *s, "presidium")
+    refuse(rules.executive_chairs(profile, chairs=session["executive_chairs"], presidium=presidium)
+           if session["executive_chairs"] else None, *s, "executive_chairs")
+
+    if session["kind"] == "extraordinary" and session["proposers"]:
+        stands = [c for c in dict.fromkeys(session["proposers"]) if c in active]
+        refuse(rules.extraordinary_proposal(profile, proposers=len(stands), total=len(roster.active)), *s, "proposers")
+    if (session["kind"] == "first_of_term") != (session["ordinal"] == 1):
+        out.add(msg("rules.input.first_ordinal", kind=session["kind"], ordinal=session["ordinal"]), *s, "kind")
+    if session["kind"] == "first_of_term":
+        _check_first_term(out, profile=profile, term=term, session=session, first_term=first_term, codes=codes,
+                          active=active)
+
+    # candidates and nominations (LOL 第十八、二十六、二十七条)
+    seats_by_office: dict[str, list[int]] = {}
+    offices_of: dict[str, set[str]] = {}
+    deadline = None
+    if session["nomination_deadline"] is not None:
+        deadline = datetime.combine(session["nomination_deadline"],
+                                    datetime.strptime(session["nomination_deadline_time"] or "00:00", "%H:%M").time())
+    elif session["kind"] == "first_of_term" and elections:
+        out.add(msg("rules.input.deadline_required"), *s, "nomination_deadline")
+    plenaries = {st.key: st for st in sittings if st.kind == "plenary"}
+    for i, e in enumerate(elections):
+        p = ("elections", i)
+        seats_by_office.setdefault(e.office, []).append(i)
+        chair_office = e.office in ("chair", "vice_chair")
+        outsiders, holders = [], {}
+        for j, c in enumerate(e.candidates):
+            q = (*p, "candidates", j)
+            if c.code is not None and c.code in codes and codes[c.code].name != c.name:
+                out.add(msg("rules.input.code_name", code=c.code, name=c.name, roster=codes[c.code].name), *q, "code")
+            deputy = (c.code in active) if c.code is not None else len(by_name.get(c.name, [])) == 1
+            if c.code is not None and c.code in codes and c.code not in active:
+                refuse(rules.mandate_stands(profile, role=f"{e.title}候选人", codes=[c.code]), *q, "code")
+            elif chair_office and not deputy:
+                outsiders.append(c.name)
+            if chair_office and c.name in government:
+                holders[c.name] = government[c.name]
+            offices_of.setdefault(c.name, set()).add("congress" if chair_office else "government")
+        if outsiders:
+            refuse(rules.from_deputies(profile, subject=e.title, people=outsiders), *p, "candidates")
+        refuse(rules.not_in_government(profile, "chair_incompatible", holders=holders, subject=e.title),
+               *p, "candidates")
+        nominees = [rules.Nomination(c.name, c.nominated_by, tuple(c.nominators)) for c in e.candidates]
+        raw_candidates = data["elections"][i].get("candidates") or []
+        for j, check in rules.nominations(profile, subject=e.title, seats=e.seats, nominees=nominees, active=active):
+            own = j is not None and isinstance(raw_candidates[j], dict) and "nominators" in raw_candidates[j]
+            # a candidate without nominators of its own carries the election's: the problem is there
+            refuse(check, *(p if j is None else (*p, "candidates", j) if own else p),
+                   "candidates" if j is None else "nominators")
+        if e.sitting is not None and e.sitting not in plenaries:
+            out.add(msg("rules.input.sitting", key=e.sitting, keys="、".join(plenaries) or "—"), *p, "sitting")
+        vote_at = plenaries.get(e.sitting or "") or (list(plenaries.values())[-1] if plenaries else None)
+        if deadline is not None and vote_at is not None:
+            vote = datetime.combine(vote_at.day, datetime.strptime(vote_at.start, "%H:%M").time())
+            refuse(rules.nomination_period(profile, subject=e.title, deadline=deadline, vote=vote),
+                   *s, "nomination_deadline")
+    for office, indexes in seats_by_office.items():
+        seats = sum(elections[i].seats for i in indexes)
+        incumbents = max(elections[i].incumbents for i in indexes)
+        check = rules.office_seats(profile, subject=elections[indexes[0]].title, office=office, seats=seats,
+                                   incumbents=incumbents)
+        refuse(check, "elections", indexes[-1], "seats")
+    both = sorted(name for name, kinds in offices_of.items() if len(kinds) > 1)
+    if both:
+        refuse(rules.not_in_government(profile, "chair_incompatible", holders={n: "乡镇长、副乡镇长候选人" for n in both},
+                                       subject="主席、副主席"), "elections")
+
+
+def _presidium_arrangements(out: _Collector, data: Any, *, profile: Profile | None, roster: Roster | None,
+                            session: dict[str, Any], sittings: list[SittingSpec],
+                            elections: list[ElectionSpec]) -> dict[str, Any]:
+    """The session presidium's arrangements (congress/lifecycle/presidium.py): the 执行主席 of each sitting
+    (LOL 第十九条), the 秘书长, the 总监票人/监票人/计票人 (EL 第四十三条), the 列席人员, the groups' 召集人
+    and the dates of the presidium's first and second meetings. Each problem names its field."""
+    s = ("session",)
+    codes = roster.codes if roster else {}
+    active = {row.code for row in roster.active} if roster else set()
+
+    def deputy(code: str | None, *p: Any) -> None:
+        if code and roster and code not in active:
+            out.add(msg("input.unknown_deputy", code=show(code)), *p)
+
+    presidium = session["presidium"]
+    for i, st in enumerate(sittings):
+        p = (*s, "schedule", i, "chair")
+        if st.chair is None:
+            continue
+        if st.kind == "group":
+            out.add(msg("presidium.input.chair_kind"), *p)
+        elif roster and st.chair not in active:
+            deputy(st.chair, *p)
+        elif profile and st.kind == "plenary":
+            check = rules.sitting_chair(profile, sitting=st.title, chair=st.chair, presidium=presidium)
+            if not check.ok:
+                out.add(check.blocked_message(), *p)
+    secretary = out.text(data, *s, "secretary_general", cap=CODE_CHARS, required=False) or None
+    deputy(secretary, *s, "secretary_general")
+
+    scrutineers: dict[str, Any] = {}
+    if isinstance(data.get("session"), dict) and data["session"].get("scrutineers") is not None:
+        q = (*s, "scrutineers")
+        chief = out.text(data, *q, "chief", cap=CODE_CHARS)
+        members = out.codes(data, *q, "members", required=True)
+        tellers = [out.check_text(x, *q, "tellers", j, cap=NAME_CHARS) if isinstance(x, str)
+                   else _not_text(out, x, *q, "tellers", j) for j, x in enumerate(out.items(data, *q, "tellers"))]
+        if chief in members:
+            out.add(msg("presidium.input.chief_twice", code=chief), *q, "members")
+        for j, code in enumerate(members):
+            if code in members[:j]:
+                out.add(msg("presidium.input.scrutineer_twice", code=code), *q, "members", j)
+        if profile and roster:
+            watchers = [c for c in [chief, *members] if c]
+            names = [codes[c].name for c in watchers if c in codes]
+            candidates = [c.name for e in elections for c in e.candidates]
+            candidates += [codes[c.code].name for e in elections for c in e.candidates if c.code in codes]
+            check = rules.scrutineers(profile, deputies=names, tellers=tellers, candidates=candidates,
+                                      not_deputies=[c for c in watchers if c not in active])
+            if not check.ok:
+                out.add(check.blocked_message(), *q)
+        scrutineers = {"chief": chief, "members": members, "tellers": tellers}
+
+    attendees = [{"name": out.text(data, *s, "attendees", i, "name", cap=NAME_CHARS),
+                  "title": out.text(data, *s, "attendees", i, "title", cap=OFFICE_CHARS)}
+                 for i, _ in enumerate(out.items(data, *s, "attendees"))]
+
+    convenors: dict[str, list[str]] = {}
+    groups = list(dict.fromkeys(row.group for row in roster.active)) if roster else []
+    for i, _ in enumerate(out.items(data, *s, "groups")):
+        q = (*s, "groups", i)
+        name = out.text(data, *q, "name", cap=64)
+        members = out.codes(data, *q, "convenors", required=True)
+        if roster and name and name not in groups:
+            out.add(msg("presidium.input.unknown_group", name=show(name), names="、".join(groups)), *q, "name")
+            continue
+        for j, code in enumerate(members):
+            if roster and code not in active:
+                deputy(code, *q, "convenors", j)
+            elif roster and codes[code].group != name:
+                out.add(msg("presidium.input.convenor_outside", code=code, group=name), *q, "convenors", j)
+        convenors[name] = members
+
+    meetings: dict[str, Any] = {}
+    start, end = session.get("opening_date"), session.get("closing_date")
+    for which in ("first", "second"):
+        q = (*s, "presidium_meetings", which)
+        if out.get(data, *q, kind=dict, required=False) is None:
+            continue
+        day = out.get(data, *q, "date", kind=date)
+        given_time = out.get(data, *q, "time", kind=(str, int), required=False) is not None
+        meeting = {"date": day.isoformat() if isinstance(day, date) else None,
+                   "time": _time(out, data, *q, "time") if given_time else "",
+                   "place": out.text(data, *q, "place", cap=PLACE_CHARS)}
+        # (a closing day before the opening day is reported on its own)
+        if isinstance(day, date) and isinstance(start, date) and isinstance(end, date) and start <= end \
+                and not start <= day <= end:
+            out.add(msg("presidium.input.meeting_date", start=start.isoformat(), end=end.isoformat()), *q, "date")
+        meetings[which] = meeting
+    if "first" in meetings and "second" in meetings and meetings["first"]["date"] and meetings["second"]["date"] \
+            and (meetings["second"]["date"], meetings["second"]["time"]) < (meetings["first"]["date"],
+                                                                             meetings["first"]["time"]):
+        out.add(msg("presidium.input.second_before_first"), *s, "presidium_meetings", "second", "date")
+    return {"secretary_general": secretary, "scrutineers": scrutineers, "attendees": attendees,
+            "group_convenors": convenors, "presidium_meetings": meetings}
+
+
+def _check_first_term(out: _Collector, *, profile: Profile, term: dict[str, Any], session: dict[str, Any],
+                      first_term: dict[str, Any], codes: dict[str, RosterRow], active: set[str]) -> None:
+    """The first session of a term: within two months of the election (LOL 第二十条), the deputies' list
+    confirmed before it (EL 第四十七条), the credentials committee it adopts (LOL 第三十七条)."""
+    election_date, opening = term["election_date"], session["opening_date"]
+    if election_date is None:
+        out.add(msg("rules.input.election_date_required"), "term", "election_date")
+    elif isinstance(opening, date):
+        check = rules.first_session_timing(profile, election_date=election_date, opening_date=opening,
+                                           is_rest_day=is_rest_day)
+        if not check.ok:
+            out.add(check.blocked_message(), "session", "opening_date")
+        report, confirmed = first_term.get("credentials_report", {}).get("date"), first_term.get("confirmed_on")
+        if report and confirmed:
+            check = rules.credentials_timing(profile, election_date=election_date,
+                                             report_date=date.fromisoformat(report),
+                                             confirmed_on=date.fromisoformat(confirmed), opening_date=opening)
+            if not check.ok:
+                out.add(check.blocked_message(), "first_term", "confirmed_on")
+    committee = first_term.get("credentials_committee") or {}
+    if committee:
+        people = [*committee["chair"], *committee["vice_chairs"], *committee["members"]]
+        path = ("first_term", "credentials_committee")
+        for code in people:
+            if code not in codes:
+                out.add(msg("input.unknown_deputy", code=show(code)), *path)
+        gone = [c for c in dict.fromkeys(people) if c in codes and c not in active]
+        if gone:
+            out.add(rules.mandate_stands(profile, role="代表资格审查委员会组成人员", codes=gone).blocked_message(), *path)
+        check = rules.credentials_committee(profile, chair=(committee["chair"] or [None])[0],
+                                            vice_chairs=committee["vice_chairs"], members=committee["members"],
+                                            presidium=session["presidium"])
+        if not check.ok:
+            out.add(check.blocked_message(), *path)
 
 
 def _not_text(out: _Collector, value: Any, *path: Any) -> str:
@@ -966,8 +1470,9 @@ def _check_dates(out: _Collector, session: dict[str, Any], profile: Profile) -> 
 
 ATTENDANCE_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
     "code": (("代表编号", "编号", "id"), True),
-    "status": (("出席情况", "状态", "status"), True),
-    "leave_approved": (("请假批准", "leave_approved"), False),
+    "name": (("姓名", "代表姓名"), False),  # read for the workbook template's sake; the code decides
+    "status": (("出席情况", "出席", "报到情况", "状态", "status"), True),
+    "leave_approved": (("请假批准", "请假是否批准", "是否批准", "leave_approved"), False),
 }
 ATTENDANCE_VALUES = {"出席": "present", "present": "present", "请假": "leave", "leave": "leave",
                      "缺席": "absent", "absent": "absent"}
@@ -983,7 +1488,7 @@ class AttendanceRow:
 
 
 def load_attendance(path: Path, roster: dict[str, str]) -> list[AttendanceRow]:
-    """Attendance of every deputy (roster: code → name); every active deputy exactly once."""
+    """Attendance of every deputy (roster: code → name) from a CSV or .xlsx; every active deputy exactly once."""
     out, records, columns, _ = _read_csv(path, ATTENDANCE_COLUMNS, kind="attendance")
     rows: list[AttendanceRow] = []
     seen: dict[str, int] = {}
@@ -992,12 +1497,12 @@ def load_attendance(path: Path, roster: dict[str, str]) -> list[AttendanceRow]:
         status_raw = record.get(columns["status"], "")
         status = ATTENDANCE_VALUES.get(status_raw.lower() if status_raw.isascii() else status_raw)
         if code not in roster:
-            out.add(msg("input.unknown_deputy", code=show(code)), line=line)
+            out.add(msg("input.unknown_deputy", code=show(code)), "code", line=line)
         if code in seen:
-            out.add(msg("input.duplicate_id", code=show(code), first=seen[code]), line=line)
+            out.add(msg("input.duplicate_id", code=show(code), first=int(seen[code])), "code", line=line)
         seen.setdefault(code, line)
         if status is None:
-            out.add(msg("input.attendance_status", value=show(status_raw)), line=line)
+            out.add(msg("input.attendance_status", value=show(status_raw)), "status", line=line)
             continue
         approved = record.get(columns.get("leave_approved", ""), "").lower() in YES
         rows.append(AttendanceRow(line, code, status, approved))
@@ -1032,6 +1537,9 @@ class RoundTally:
     votes: dict[str, int]
     write_ins: dict[str, int]
     line: int | None
+    # each candidate's 反对 and 弃权 marks (optional; the 计票报告 lists them beside the 赞成 votes)
+    against: dict[str, int] = field(default_factory=dict)
+    abstain: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1051,7 +1559,9 @@ class Tallies:
 
 TALLY_PARTS = ("yes", "no", "abstain")
 BALLOT_PARTS = ("ballots_issued", "ballots_returned", "ballots_void")
-ROUND_KEYS = _fields("kind", *BALLOT_PARTS, "votes", "write_ins")
+ROUND_KEYS = _fields("kind", *BALLOT_PARTS, "votes", "write_ins", "against", "abstain")
+# per name: 赞成 (votes), 另选他人 (write_ins), and a candidate's 反对 and 弃权 marks
+NAME_PARTS = ("votes", "write_ins", "against", "abstain")
 TALLIES_KEYS: dict[str, Any] = {"votes": None, "elections": None}
 
 
@@ -1086,12 +1596,34 @@ def _key(out: _Collector, key: Any, *path: Any, cap: int) -> str | None:
     return out.check_text(str(key), *path, cap=cap) or None
 
 
+def _check_marks(out: _Collector, q: tuple[Any, ...], ints: dict[str, int], tallied: dict[str, dict[str, int]]) -> None:
+    """A candidate's 反对 and 弃权 are for a name on the ballot, and with its 赞成 fit the valid ballots: on a
+    valid ballot each candidate is marked once at most (赞成, 反对 or 弃权)."""
+    valid = max(ints["ballots_returned"] - ints["ballots_void"], 0)
+    for part in ("against", "abstain"):
+        for name in tallied[part]:
+            if name not in tallied["votes"]:
+                out.add(msg("inputs.marks.unknown", name=show(name), part={"against": "反对", "abstain": "弃权"}[part]),
+                        *q, part, name)
+    for name, yes in tallied["votes"].items():
+        against, abstain = tallied["against"].get(name, 0), tallied["abstain"].get(name, 0)
+        if yes + against + abstain > valid:
+            out.add(msg("inputs.marks.over", name=show(name), yes=yes, against=against, abstain=abstain,
+                        sum=yes + against + abstain, valid=valid), *q, "votes", name)
+
+
 def load_tallies(path: Path) -> Tallies:
-    """Parse a tallies file (shape and bounds; numbers are checked against the session when recorded)."""
+    """Parse a tallies file, YAML or .xlsx (shape and bounds; numbers are checked against the session when
+    recorded)."""
     path = Path(path)
-    data, lines = load_yaml(path, kind="tallies")
-    out = _Collector(path, lines)
-    data = _yes_no_keys(data if data is not None else {})
+    raw = read_input(path, kind="tallies")
+    out: _Collector
+    if workbooks.is_workbook(path, raw):
+        data, lines, out = _tallies_workbook(path, raw)
+    else:
+        data, lines = load_yaml(path, kind="tallies", raw=raw)
+        out = _Collector(path, lines)
+        data = _yes_no_keys(data if data is not None else {})
     if not isinstance(data, dict):
         out.add(msg("inputs.shape", what="计票结果文件", expected="字段组（votes、elections）", found=_type_cn(data)))
         out.fail()
@@ -1129,7 +1661,7 @@ def load_tallies(path: Path) -> Tallies:
             out.unknown_keys(raw_round, ROUND_KEYS, *q)
             ints = {part: out.number(data, *q, part, **count) for part in BALLOT_PARTS}
             tallied: dict[str, dict[str, int]] = {}
-            for part in ("votes", "write_ins"):
+            for part in NAME_PARTS:
                 if part == "votes" and raw_round.get("votes") is None:
                     out.add(msg("input.required"), *q, part)
                 mapping = _mapping(out, data, *q, part, what="字段组（姓名 → 票数）", cap=limits.MAX_CANDIDATES)
@@ -1141,13 +1673,195 @@ def load_tallies(path: Path) -> Tallies:
                         n = 0
                     if label:
                         tallied[part][label] = n
+            _check_marks(out, q, ints, tallied)
             rounds.append(RoundTally(
                 number=i + 1,
                 kind=_choice(out, data, ROUND_KINDS, *q, "kind", default="formal"),
                 **ints, votes=tallied["votes"], write_ins=tallied["write_ins"], line=lines(*q),
+                against=tallied["against"], abstain=tallied["abstain"],
             ))
         defer = bool(out.get(data, *p, "defer_unfilled", kind=bool, required=False, default=False))
         if key:
             elections[key] = ElectionTally(key, rounds, defer, lines(*p))
     out.fail()
     return Tallies(path=path, votes=votes, elections=elections)
+
+
+# --- tallies as a workbook ---------------------------------------------------------------------------------
+
+# One sheet (or several) of votes: a row per item voted on; one sheet per election round: the round's
+# figures as label–value lines above a table of candidates (docs/formats.md, `congress templates workbook
+# tallies --session KEY`).
+VOTE_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "key": (("表决事项编号", "事项编号", "编号", "key"), True),
+    "subject": (("表决事项", "事项"), False),
+    "yes": (("赞成", "赞成票", "赞成票数", "yes"), True),
+    "no": (("反对", "反对票", "反对票数", "no"), True),
+    "abstain": (("弃权", "弃权票", "弃权票数", "abstain"), True),
+}
+CANDIDATE_COLUMNS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "name": (("候选人", "候选人姓名", "被选举人", "姓名"), True),
+    "votes": (("得票数", "得票", "票数", "赞成票", "赞成票数", "votes"), True),
+    "write_in": (("另选他人", "是否另选他人", "另选人", "write_in"), False),
+    # a candidate's 反对 and 弃权 marks (optional; blank for a write-in)
+    "against": (("反对票", "反对票数", "反对", "against"), False),
+    "abstain": (("弃权票", "弃权票数", "弃权", "abstain"), False),
+}
+ROUND_LABELS: dict[str, tuple[str, ...]] = {
+    "key": ("选举编号", "key"),
+    "title": ("选举事项",),
+    "number": ("轮次", "第几轮", "round"),
+    "kind": ("轮次类别", "投票类别", "类别", "kind"),
+    "ballots_issued": ("发出选票", "发出选票数", "发出票数", "ballots_issued"),
+    "ballots_returned": ("收回选票", "收回选票数", "收回票数", "ballots_returned"),
+    "ballots_void": ("无效票", "无效选票", "无效票数", "废票", "ballots_void"),
+    "defer_unfilled": ("未选足名额留待下次会议另行选举", "留待下次会议另行选举", "defer_unfilled"),
+}
+ROUND_KIND_CN = {"preliminary": "预选", "formal": "正式选举", "revote": "重新投票", "additional": "另行选举"}
+ROUND_KIND_VALUES = {**{cn: kind for kind, cn in ROUND_KIND_CN.items()}, "正式": "formal", "再次投票": "revote",
+                     **{kind: kind for kind in ROUND_KINDS}}
+
+
+class _Cells:
+    """Where each value of a tallies workbook came from, by its path in the tallies data (as `_Lines` does
+    for YAML): a SheetLine naming the sheet, the row and the column."""
+
+    def __init__(self) -> None:
+        self.by_path: dict[tuple[Any, ...], workbooks.SheetLine] = {}
+
+    def put(self, line: workbooks.SheetLine, *path: Any) -> None:
+        self.by_path[path] = line
+
+    def __call__(self, *path: Any) -> int | None:
+        while path:
+            if path in self.by_path:
+                return self.by_path[path]
+            path = path[:-1]
+        return None
+
+
+def _count(text: str | None) -> Any:
+    """A vote count typed as a number or stored as text (“52”, “５２”); anything else stays text to be reported."""
+    if text is None or text == "":
+        return None
+    value = unicodedata.normalize("NFKC", str(text)).strip()
+    return int(value) if re.fullmatch(r"-?\d{1,7}", value) else text
+
+
+def _round_labels(table: workbooks.SheetTable) -> dict[str, tuple[Any, workbooks.SheetLine]]:
+    """label key → (its value, where the value is) from the lines above a round's candidate table."""
+    names = {workbooks.header_key(alias): key for key, aliases in ROUND_LABELS.items() for alias in aliases}
+    found: dict[str, tuple[Any, workbooks.SheetLine]] = {}
+    for row, cells in table.above():
+        for i, cell in enumerate(cells[:-1]):
+            key = names.get(workbooks.header_key(cell.value)) if isinstance(cell.value, str) else None
+            if key is None or key in found:
+                continue
+            target = cells[i + 1]
+            if isinstance(target.value, str) and workbooks.header_key(target.value) in names:
+                continue  # the label's value is empty: the next cell is the next label
+            where = workbooks.SheetLine(row, table.file, msg("data.workbook.column", letter=target.column_letter,
+                                                             header=str(cell.value).strip("：: ")))
+            try:
+                value = workbooks.cell_text(target)
+            except ValueError as exc:
+                value = _CellError(str(exc))
+            found[key] = (value, where)
+    return found
+
+
+class _CellError(str):
+    """A label's value that could not be read (a formula): reported where the value is."""
+
+
+def _tallies_workbook(path: Path, raw: bytes) -> tuple[dict[str, Any], _Cells, _Collector]:
+    """The tallies data (the shape the YAML file has) of a workbook, each value located at its cell."""
+    display = display_path(path)
+    book = workbooks.Book(raw, display=display)
+    vote_tables, problems = book.tables(VOTE_COLUMNS, required=False)
+    round_tables, more = book.tables(CANDIDATE_COLUMNS, required=False)
+    cells = _Cells()
+    out = _TableOut(path, lines=cells)
+    out.order = {workbooks.sheet_file(display, g.title): i for i, g in enumerate(book.grids)}
+    out.problems += problems + more
+    if not vote_tables and not round_tables:
+        sheets = "、".join(f"“{g.title}”" for g in book.grids) or "—"
+        raise InputError([Problem(display, msg("data.tallies.no_sheets", sheets=sheets))])
+    votes: dict[str, Any] = {}
+    for table in vote_tables:
+        for line, values in table.rows:
+            key = values.get("key", "")
+            if not key:
+                out.add(msg("input.empty_field", column="表决事项编号"), line=line.at(table.label("key")))
+                continue
+            if key in votes:
+                out.add(msg("input.duplicate_key", key=show(key)), line=line.at(table.label("key")))
+                continue
+            votes[key] = {part: _count(values.get(part)) for part in TALLY_PARTS}
+            cells.put(line.at(table.label("key")), "votes", key)
+            for part in TALLY_PARTS:
+                cells.put(line.at(table.label(part)), "votes", key, part)
+    rounds: dict[str, list[tuple[Any, dict[str, Any], dict[tuple[Any, ...], workbooks.SheetLine]]]] = {}
+    defer: dict[str, bool] = {}
+    for table in round_tables:
+        labels = _round_labels(table)
+        header = workbooks.SheetLine(table.header_row, table.file)
+        for key, (value, where) in labels.items():
+            if isinstance(value, _CellError):
+                out.add(str(value), line=where)
+                labels[key] = (None, where)
+        key_value, key_at = labels.get("key", (None, header))
+        if not key_value:
+            out.add(msg("data.tallies.no_election_key"), line=key_at)
+            continue
+        data: dict[str, Any] = {"votes": {}, "write_ins": {}, "against": {}, "abstain": {}}
+        where: dict[tuple[Any, ...], workbooks.SheetLine] = {(): header}
+        kind_value, kind_at = labels.get("kind", (None, header))
+        data["kind"] = ROUND_KIND_VALUES.get(str(kind_value).strip(), "") if kind_value else "formal"
+        if not data["kind"]:
+            out.add(msg("input.bad_value", value=show(kind_value), what="轮次类别（" + " / ".join(
+                ROUND_KIND_CN.values()) + "）"), line=kind_at)
+            data["kind"] = "formal"
+        where[("kind",)] = kind_at
+        for part in BALLOT_PARTS:
+            value, at = labels.get(part, (None, header))
+            data[part] = _count(value)
+            where[(part,)] = at
+        for line, values in table.rows:
+            name = values.get("name", "")
+            if not name:
+                out.add(msg("input.empty_field", column="候选人"), line=line.at(table.label("name")))
+                continue
+            part = "write_ins" if str(values.get("write_in", "")).lower() in YES else "votes"
+            if name in data["votes"] or name in data["write_ins"]:
+                out.add(msg("input.duplicate_key", key=show(name)), line=line.at(table.label("name")))
+                continue
+            data[part][name] = _count(values.get("votes")) if values.get("votes") else 0
+            where[(part, name)] = line.at(table.label("votes"))
+            for mark in ("against", "abstain"):
+                if values.get(mark) not in (None, "") and part == "votes":
+                    data[mark][name] = _count(values.get(mark))
+                    where[(mark, name)] = line.at(table.label(mark))
+        number, number_at = labels.get("number", (None, header))
+        deferred, _ = labels.get("defer_unfilled", (None, header))
+        defer[key_value] = defer.get(key_value, False) or str(deferred or "").lower() in YES
+        rounds.setdefault(key_value, []).append((_count(number), data, {**where, ("number",): number_at}))
+    elections: dict[str, Any] = {}
+    for key, entries in rounds.items():
+        numbers = [n for n, _, _ in entries]
+        if any(not isinstance(n, int) for n in numbers) or sorted(numbers) != list(range(1, len(entries) + 1)):
+            text = msg("data.tallies.round_numbers", key=show(key),
+                       numbers="、".join(str(x if x is not None else "—") for x in numbers))
+            # named on the sheets whose 轮次 is out of place: not a number, repeated, or past the last round
+            for number, _, at in entries:
+                if not isinstance(number, int) or numbers.count(number) > 1 or not 1 <= number <= len(entries):
+                    out.add(text, line=at[("number",)])
+            continue
+        entries.sort(key=lambda e: e[0])
+        elections[key] = {"rounds": [d for _, d, _ in entries], "defer_unfilled": defer[key]}
+        cells.put(entries[0][2][()], "elections", key)
+        for i, (_, _, at) in enumerate(entries):
+            for sub, line in at.items():
+                cells.put(line, "elections", key, "rounds", i, *sub)
+    return {"votes": votes, "elections": elections}, cells, out
+

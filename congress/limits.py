@@ -21,7 +21,16 @@ MAX_FILE_BYTES: dict[str, int] = {
     "records": 1024 * KIB,  # petitions, trainings, reports to voters (a year of each)
     "meeting": 256 * KIB,  # a presidium meeting or supervision activity file
     "template": 256 * KIB,  # one document template of a township's override folder (the largest built-in: ~8 KB)
+    "holidays": 64 * KIB,  # one year's holiday arrangement (config/holidays/): ~2 KB
+    "photo": 1536 * KIB,  # a deputy's photo of a paper draft (JPEG/PNG), within one request body
+    "material": 2016 * KIB,  # a session material (PDF) staff release to deputies, within one request body
 }
+# An .xlsx is a zip of XML parts: besides its bytes on disk (MAX_FILE_BYTES), what it unpacks to, its parts,
+# its cells and merged areas are capped before any part is parsed (a zip bomb, a million merged cells).
+MAX_XLSX_UNCOMPRESSED = 16 * 1024 * KIB  # a 160-deputy roster unpacks to ~150 KB
+MAX_XLSX_PARTS = 500
+MAX_XLSX_CELLS = 100_000  # cells (and merged cells) in all sheets: 1,000 rows of 100 columns
+MAX_XLSX_ROWS = 1_000  # data rows read from one sheet
 # One dashboard request body (a form or an upload of a session file with its roster).
 MAX_REQUEST_BYTES = 2 * 1024 * KIB
 # A form field of free text (comments, a suggestion's text, a reply).

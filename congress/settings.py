@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the durable state: SQLite file (default) or postgresql+psycopg://…",
     )
     output_dir: Path = Field(Path("output"), description="Folder under which each session's outputs are written")
+    document_store: Literal["files", "database"] = Field(
+        "files",
+        description="Where documents are kept: files (under CONGRESS_OUTPUT_DIR, one machine) or database "
+        "(the app database, shared by every worker and dashboard machine; docs/deploy.md)",
+    )
     templates_dir: Path = Field(REPO_ROOT / "templates", description="Folder holding the Jinja2 templates")
     calendar_host: str = Field(
         "congress.local", description="Domain part of calendar UIDs; keep it stable once deputies subscribe"
@@ -48,6 +53,11 @@ class Settings(BaseSettings):
     feed_base_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public address of the web process, as deputies' phones reach it; feed URLs start with it",
+    )
+    deputy_base_url: str | None = Field(
+        None,
+        description="Public address the deputies' personal links (/d/…, the QR code on each 会议通知) start with; "
+        "unset: CONGRESS_FEED_BASE_URL",
     )
     caldav_url: str | None = Field(
         None, description="CalDAV server of the township (e.g. https://cal.example.gov.cn/); unset: publish to files",
@@ -87,7 +97,7 @@ class Settings(BaseSettings):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return value
 
-    @field_validator("feed_base_url", "caldav_url")
+    @field_validator("feed_base_url", "deputy_base_url", "caldav_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

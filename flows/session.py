@@ -1,44 +1,40 @@
-"""One flow per lifecycle stage and a parent flow that advances a session to its next gate or its end."""
+"""The session flow: advances a session to its next human gate or its end; decides nothing.
+
+The ten lifecycle steps are tasks of this one flow run (a sub-flow per step cost ~1.2 s each in the
+engine; a task ~10 ms), each task run named `<step>-<session key>` with its artifact. After the steps
+come the PDFs, in parts: a gate's input recorded meanwhile (the dashboard records it at once) ends the
+rendering and the steps go on in this same run, so PDF rendering never sits between a gate and the
+next one; what is left is rendered at the end of the run. Then outcome.json.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from prefect import flow
+from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
-from congress.lifecycle.steps import STEPS
 from tasks.render import render_pdf
 from tasks.steps import finalize, next_step, run_step
 
-
-def _stage_flow(step: str) -> Callable[..., dict[str, Any]]:
-    slug = step.replace("_", "-")
-
-    def stage(session_key: str, actor: str = "system") -> dict[str, Any]:
-        return run_step(session_key, step, actor)
-
-    stage.__name__ = stage.__qualname__ = f"{step}_flow"
-    stage.__doc__ = f"Lifecycle stage '{step}' of one session."
-    return flow(name=slug, flow_run_name=f"{slug}-{{session_key}}", log_prints=True)(stage)
+# what started a run: "run" (the CLI), "start" / "continue" / "retry" (a dashboard button), or the gate
+# input whose recording continues the session by itself (congress/web/launcher.py TRIGGERS)
+DEFAULT_TRIGGER = "run"
 
 
-STAGE_FLOWS: dict[str, Callable[..., dict[str, Any]]] = {step: _stage_flow(step) for step in STEPS}
-plan_flow = STAGE_FLOWS["plan"]
-party_approval_flow = STAGE_FLOWS["party_approval"]
-presidium_decision_flow = STAGE_FLOWS["presidium_decision"]
-notices_flow = STAGE_FLOWS["notices"]
-checkin_quorum_flow = STAGE_FLOWS["checkin_quorum"]
-preparatory_meeting_flow = STAGE_FLOWS["preparatory_meeting"]
-reports_flow = STAGE_FLOWS["reports"]
-votes_elections_flow = STAGE_FLOWS["votes_elections"]
-resolutions_flow = STAGE_FLOWS["resolutions"]
-followup_flow = STAGE_FLOWS["followup"]
+def run_name_for(session_key: str, trigger: str = DEFAULT_TRIGGER) -> str:
+    """The flow run's name: the session, and what continued it (shown in the Prefect UI)."""
+    return f"session-{session_key}" if trigger == DEFAULT_TRIGGER else f"session-{session_key}-{trigger}"
 
 
-@flow(name="session", flow_run_name="session-{session_key}")
-def advance_session(session_key: str, actor: str = "system") -> dict[str, Any] | State:
+def _run_name() -> str:
+    params = flow_run.parameters
+    return run_name_for(params["session_key"], params.get("trigger", DEFAULT_TRIGGER))
+
+
+@flow(name="session", flow_run_name=_run_name, log_prints=True)
+def advance_session(session_key: str, actor: str = "system", trigger: str = DEFAULT_TRIGGER) -> dict[str, Any] | State:
     """Advance one session from its recorded state until a human gate, a blocking rule, or the end."""
     outcome = _advance(session_key, actor)
     if "stopped" in outcome:
@@ -51,27 +47,35 @@ def advance_session(session_key: str, actor: str = "system") -> dict[str, Any] |
 
 
 def _advance(session_key: str, actor: str) -> dict[str, Any]:
-    while (step := next_step(session_key)) is not None:
-        result = STAGE_FLOWS[step](session_key=session_key, actor=actor)
-        if result["status"] == "halted":
-            # nothing runs, but outcome.json still tells the session's state
-            return _stopped(result, finalize(session_key, actor))
-        if result["status"] == "busy":  # the run holding the session writes the outcome
-            return _stopped(result, {})
-        if result["status"] not in ("done", "skipped"):
+    while True:
+        # next_step is None at the end, and at a gate whose input has not come in (nothing to redo there)
+        while (step := next_step(session_key)) is not None:
+            result = run_step(session_key, step, actor)
+            if result["status"] == "halted":
+                # nothing runs, but outcome.json still tells the session's state
+                return _stopped(result, finalize(session_key, actor))
+            if result["status"] == "busy":  # the run holding the session writes the outcome
+                return _stopped(result, {})
+            if result["status"] not in ("done", "skipped"):
+                break
+        # One LibreOffice start per part of the documents this run wrote, yielding to a gate's input
+        rendered = render_pdf(session_key, actor)
+        if rendered.get("status") == "busy":
+            return _stopped(rendered, {})
+        if rendered.get("status") != "answered":
             break
-    # One LibreOffice start for every document this run wrote; once the session is complete, once more
-    # for the audit report finalize writes, and outcome.json again so it lists that PDF too.
-    outcome = _render_and_finalize(session_key, actor)
+    outcome = _finalize(session_key, actor)
     if "stopped" not in outcome and outcome["state"] == "completed":
-        outcome = _render_and_finalize(session_key, actor)
+        # once complete, the audit report finalize wrote gets its PDF, and outcome.json lists it
+        rendered = render_pdf(session_key, actor)
+        if rendered.get("status") == "busy":
+            return _stopped(rendered, {})
+        if rendered.get("rendered"):
+            outcome = _finalize(session_key, actor)
     return outcome
 
 
-def _render_and_finalize(session_key: str, actor: str) -> dict[str, Any]:
-    rendered = render_pdf(session_key, actor)
-    if rendered.get("status") == "busy":
-        return _stopped(rendered, {})
+def _finalize(session_key: str, actor: str) -> dict[str, Any]:
     outcome = finalize(session_key, actor)
     return _stopped(outcome, {}) if outcome.get("status") == "busy" else outcome
 

@@ -15,8 +15,10 @@ from prefect.runtime import flow_run, task_run
 
 from congress.db import engine_for, read_scope, session_scope
 from congress.errors import SessionBusy, SessionHalted
+from congress.lifecycle import operations as ops
 from congress.lifecycle import outcome as outcome_mod
 from congress.lifecycle import steps
+from congress.lifecycle.waiting import waiting
 from congress.messages import msg
 from congress.settings import get_settings
 
@@ -84,10 +86,16 @@ def _summary(session_key: str, result: steps.StepResult) -> str:
 
 @task(name="next-step", task_run_name="next-step-{session_key}")
 def next_step(session_key: str) -> str | None:
-    """The first unfinished step of the session, read from the database."""
+    """The first unfinished step of the session, read from the database; None when every step is done,
+    and when the session waits at a gate whose input has not come in (running it would stop there again)."""
     settings = get_settings()
     with read_scope(engine_for(settings.database_url)) as db:
-        return steps.next_step(db, session_key)
+        step = steps.next_step(db, session_key)
+        session = ops.get_session(db, session_key)
+        gate = waiting(db, session) if session is not None else None
+        if gate is not None and gate.step == step and not gate.answered:
+            return None
+        return step
 
 
 @task(name="finalize", task_run_name="outcome-{session_key}", retries=2, retry_delay_seconds=[2, 5],

@@ -97,11 +97,22 @@ def sample_context() -> dict[str, Any]:
             "kind_cn": "补选",
             "seats": 1,
             "extra_candidates": 1,
-            "nominated_by_cn": "大会主席团",
-            "candidates": [  # 姓氏笔画: 刘 (6) before 陈 (7)
-                {"name": "刘芳", "gender": "女", "born": "1985-03", "title": "青山镇中心小学教师"},
-                {"name": "陈国强", "gender": "男", "born": "1979-11", "title": "青山镇卫生院院长"},
+            "nominated_by_cn": "大会主席团和代表联名",
+            "incumbents": 0,
+            "candidates": [  # 姓氏笔画: 刘 (6) before 陈 (7); both deputies, 陈国强 nominated by ten deputies
+                {"name": "刘芳", "gender": "女", "ethnicity": "汉族", "born": "1985-03", "title": "青山镇中心小学教师", "code": "QS004",
+                 "deputy": True, "nominated_by": "presidium", "nominated_by_cn": "大会主席团", "nominators": []},
+                {"name": "陈国强", "gender": "男", "ethnicity": "汉族", "born": "1979-11", "title": "青山镇卫生院院长", "code": "QS005",
+                 "deputy": True, "nominated_by": "deputies", "nominated_by_cn": "代表联名",
+                 "nominators": ["王建华", "李秀英", "张卫东", "刘芳", "杨丽萍", "赵德明", "黄敏", "周建国", "吴晓燕",
+                                "陈国强"]},
             ],
+            "by_presidium": ["刘芳"],
+            "joint_nominations": [{"number": 1, "candidates": ["陈国强"], "count": 10,
+                                   "deputies": ["王建华", "李秀英", "张卫东", "刘芳", "杨丽萍", "赵德明", "黄敏", "周建国",
+                                                "吴晓燕", "陈国强"]}],
+            "preliminary": False,
+            "formal_count": 2,
         },
         {
             "key": "deputy-head",
@@ -112,14 +123,25 @@ def sample_context() -> dict[str, Any]:
             "seats": 1,
             "extra_candidates": 0,
             "nominated_by_cn": "大会主席团",
+            "incumbents": 1,
             "candidates": [
                 {
                     "name": "黄敏",
                     "gender": "女",
+                    "ethnicity": "汉族",
                     "born": "1983-07",
                     "title": "青山镇人民政府农业农村办公室主任",
+                    "code": "QS008",
+                    "deputy": True,
+                    "nominated_by": "presidium",
+                    "nominated_by_cn": "大会主席团",
+                    "nominators": [],
                 },
             ],
+            "by_presidium": ["黄敏"],
+            "joint_nominations": [],
+            "preliminary": False,
+            "formal_count": 1,
         },
     ]
     return {
@@ -158,7 +180,8 @@ def sample_context() -> dict[str, Any]:
         },
         "deputies": deputies,
         "deputy_count": len(deputies),
-        "groups": [{"name": g, "deputies": [d for d in deputies if d["group"] == g]} for g in group_names],
+        "groups": [{"name": g, "deputies": [d for d in deputies if d["group"] == g],
+                    "convenors": [by_code["QS003" if g == "第一代表小组" else "QS007"]]} for g in group_names],
         "presidium": [by_code[c] for c in ("QS001", "QS002", "QS005", "QS007", "QS009")],
         "officers": [
             {"name": "周建国", "title": "镇长"},
@@ -182,6 +205,7 @@ def sample_context() -> dict[str, Any]:
                 "end": "09:00",
                 "title": "预备会议",
                 "place": "三楼大会议室",
+                "chair": by_code["QS001"],
             },
             {
                 "key": "plenary-1",
@@ -191,6 +215,7 @@ def sample_context() -> dict[str, Any]:
                 "end": "11:30",
                 "title": "第一次全体会议",
                 "place": "三楼大会议室",
+                "chair": by_code["QS001"],
             },
             {
                 "key": "groups-1",
@@ -200,6 +225,7 @@ def sample_context() -> dict[str, Any]:
                 "end": "17:30",
                 "title": "分组审议",
                 "place": "各代表小组会议室",
+                "chair": None,
             },
             {
                 "key": "plenary-2",
@@ -209,6 +235,7 @@ def sample_context() -> dict[str, Any]:
                 "end": "11:30",
                 "title": "第二次全体会议",
                 "place": "三楼大会议室",
+                "chair": by_code["QS002"],
             },
         ],
         "agenda": [
@@ -230,6 +257,19 @@ def sample_context() -> dict[str, Any]:
         "doc_number": "青人〔2026〕3号",
         "sign_date": date(2026, 12, 8),
         "signer": "青山镇人民代表大会主席团",
+        "letterhead": True,
+        "announcement_number": 1,
+        "issuer": "王建华",
+        "contact": {"name": "林晓红", "phone": "0570-8612345"},
+        # the session presidium's arrangements (congress/lifecycle/presidium.py, W3-H2)
+        "secretary_general": by_code["QS002"],
+        "scrutineers": {"chief": by_code["QS003"], "members": [by_code["QS006"], by_code["QS010"]],
+                        "tellers": ["林晓红", "张敏"]},
+        "attendees": [{"name": "孙丽华", "title": "副镇长", "by_law": True},
+                      {"name": "吴志远", "title": "云溪县人民代表大会代表", "by_law": False}],
+        "presidium_meetings": {
+            "first": {"date": date(2026, 12, 22), "time": "", "place": "三楼小会议室", "after": "预备会议"},
+            "second": {"date": date(2026, 12, 22), "time": "17:40", "place": "三楼小会议室", "after": ""}},
     }
 
 
@@ -301,13 +341,13 @@ def attendance_summary() -> dict[str, int]:
 def session_votes(ctx: dict[str, Any]) -> list[dict[str, Any]]:
     """All votes of the session: presidium list, agenda, election measures, one per resolution."""
     votes = [
-        vote("presidium-list", "主席团成员名单（草案）", 9),
-        vote("agenda", "会议议程（草案）", 9),
-        vote("election-measures", "青山镇第十八届人民代表大会第三次会议补选办法（草案）", 9),
+        vote("presidium-list", "主席团成员名单", 9),
+        vote("agenda", "会议议程", 9),
+        vote("election-measures-vice-chair", "补选青山镇人民代表大会副主席的办法", 9),
     ]
     for r in ctx["reports"]:
         if r["resolution"]:
-            votes.append(vote(f"resolution-{r['key']}", f"{r['resolution']}（草案）", 8, 0, 1))
+            votes.append(vote(f"resolution-{r['key']}", f"{r['resolution']}", 8, 0, 1))
     return votes
 
 
@@ -430,6 +470,11 @@ def extras_for(template_name: str, ctx: dict[str, Any]) -> dict[str, Any]:
             "rejected": [],
             "elected": [{"office_title": "青山镇人民代表大会副主席", "name": "刘芳"}],
             "suggestion_count": 12,
+            "motion_report": {**by_key["agenda"], "key": "motion-handling",
+                              "subject": "主席团关于代表议案处理意见的报告"},
+            "motions_decided": [{"title": "关于加快集镇污水管网改造的议案", "vote": by_key["agenda"],
+                                 "decision": "关于加快集镇污水管网改造的决定"}],
+            "motions_referred": [{"title": "关于新建溪口村文化礼堂的议案", "office": "青山镇人民政府"}],
         },
         "handover_letter.md.j2": {
             "office": "青山镇村镇建设办公室",
@@ -662,4 +707,95 @@ EXTRA_TEMPLATES.update({
     "presidium_meeting_record.md.j2": lambda ctx: _meeting(ctx, "presidium"),
     "supervision_notice.md.j2": lambda ctx: _meeting(ctx, "supervision"),
     "supervision_record.md.j2": lambda ctx: _meeting(ctx, "supervision"),
+})
+
+
+# --- The first session of a term and the nominations (W2-A, docs/rules.md) -------------------------
+
+
+def _first_term(ctx: dict[str, Any]) -> dict[str, Any]:
+    by_code = {d["code"]: d for d in ctx["deputies"]}
+    return {"election_date": date(2026, 11, 18), "election_committee": "青山镇选举委员会",
+            "credentials_report": {"date": date(2026, 11, 25), "by": "青山镇第十八届人民代表大会代表资格审查委员会"},
+            "confirmed_on": date(2026, 12, 2), "deputy_quota": 10, "population": 12000, "due": date(2027, 1, 18),
+            "committee_citation": "local-organic-law-2022.md 第三十七条",
+            "credentials_committee": {"chair": [by_code["QS001"]], "vice_chairs": [by_code["QS007"]],
+                                      "members": [by_code["QS002"], by_code["QS004"], by_code["QS010"]]}}
+
+
+EXTRA_TEMPLATES.update({
+    "credentials_report.md.j2": lambda ctx: {"first_term": _first_term(ctx), "sign_date": date(2026, 11, 25)},
+    "deputy_list.md.j2": lambda ctx: {"first_term": _first_term(ctx), "sign_date": date(2026, 12, 2)},
+    "credentials_committee.md.j2": lambda ctx: {"first_term": _first_term(ctx), "sign_date": date(2026, 12, 22)},
+    "candidate_list.md.j2": lambda ctx: {"election": ctx["elections"][0], "sign_date": date(2026, 12, 22)},
+    "joint_nomination.md.j2": lambda ctx: {"election": ctx["elections"][0],
+                                           "nomination": ctx["elections"][0]["joint_nominations"][0],
+                                           "sign_date": date(2026, 12, 22)},
+})
+
+
+# --- The motions, the draft resolutions' 请示, ballots, the oath, the report up (W3-H3, papers.py) ---------
+
+
+def _motions(ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    d = ctx["deputies"]
+    return [{"number": 1, "title": "关于加快集镇污水管网改造的议案", "lead": d[4], "sponsors": d[4:9], "count": 5,
+             "handling": "refer", "office": "青山镇人民政府", "vote_key": None},
+            {"number": 2, "title": "关于制定村级公益事业建设规划的议案", "lead": d[0], "sponsors": d[0:5], "count": 5,
+             "handling": "agenda", "office": "", "vote_key": "motion-2"}]
+
+
+def _sworn(ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": "陈晓梅", "office_title": "青山镇人民代表大会副主席", "kind_cn": "补选", "votes": 7, "gender": "女",
+             "born": "1982-05", "title": "青山镇党政综合办公室主任", "elected_on": date(2026, 12, 23), "total": 10}]
+
+
+EXTRA_TEMPLATES.update({
+    "motion_register.md.j2": lambda ctx: {"motions": _motions(ctx), "sign_date": date(2026, 12, 22)},
+    "motion_handling_report.md.j2": lambda ctx: {"motions": _motions(ctx), "sign_date": date(2026, 12, 22)},
+    "resolutions_request.md.j2": lambda ctx: {
+        "doc_number": "青人〔2026〕4号", "issuer": "王建华", "letterhead": True, "sign_date": date(2026, 12, 22),
+        "contact": {"name": "林晓红", "phone": "0570-8612345"},
+        "drafts": [f"{r['resolution']}（草案）" for r in ctx["reports"] if r["resolution"]]},
+    "vote_ballot.md.j2": lambda ctx: {"sign_date": date(2026, 12, 23), "items": [
+        {"key": f"resolution-{r['key']}", "subject": f"{r['resolution']}（草案）"} for r in ctx["reports"]
+        if r["resolution"]]},
+    "oath.md.j2": lambda ctx: {"sworn": _sworn(ctx), "sign_date": date(2026, 12, 23)},
+    "suggestion_register.md.j2": lambda ctx: {"sign_date": date(2026, 12, 23), "suggestions": [
+        {"code": "J001", "title": "关于修缮上坪村至桐坞村村道的建议", "category": "城乡建设", "office": "镇村建办",
+         "complex": False, "proposers": ctx["deputies"][1:3]}]},
+    "election_report.md.j2": lambda ctx: {
+        "doc_number": "青人〔2026〕5号", "issuer": "王建华", "letterhead": False, "sign_date": date(2026, 12, 23),
+        "contact": None, "results": [
+            {"title": "青山镇人民代表大会副主席", "kind_cn": "补选", "seats": 1, "status": "decided",
+             "elected_on": date(2026, 12, 23), "ballots_issued": 9, "ballots_returned": 9,
+             "elected": [{"name": "陈晓梅", "votes": 7, "gender": "女", "born": "1982-05",
+                          "title": "青山镇党政综合办公室主任"}]}]},
+})
+
+
+# --- The presidium's documents and the deputies' lists (W3-H2, congress/lifecycle/presidium_documents.py) ----
+
+
+def _presidium_members(ctx: dict[str, Any]) -> dict[str, Any]:
+    from congress.strokes import stroke_key
+
+    return {"members": sorted(ctx["presidium"], key=lambda d: stroke_key(d["name"])), "presiding": ctx["presidium"][0],
+            "sign_date": date(2026, 12, 22)}
+
+
+EXTRA_TEMPLATES.update({
+    "attendee_list.md.j2": lambda ctx: {"sign_date": date(2026, 12, 4)},
+    "deputy_guide.md.j2": lambda ctx: {"sign_date": date(2026, 12, 18), "guide": {
+        "quorum_citation": "local-organic-law-2022.md 第十四条", "majority_citation": "local-organic-law-2022.md 第二十五条",
+        "motion_sponsors": 5, "motion_citation": "local-organic-law-2022.md 第二十二条", "inquiry_sponsors": 10,
+        "inquiry_citation": "local-organic-law-2022.md 第二十四条",
+        "absence_citation": "deputies-law-2025.md 第六十二条"}},
+    "candidate_profile.md.j2": lambda ctx: {"election": ctx["elections"][0], "sign_date": date(2026, 12, 18)},
+    "deputy_roster.md.j2": lambda ctx: {"sign_date": date(2026, 12, 21)},
+    "sign_in_sheet.md.j2": lambda ctx: {"sitting": ctx["schedule"][1], "sign_date": date(2026, 12, 22)},
+    "presidium_list.md.j2": _presidium_members,
+    "secretary_general_list.md.j2": _presidium_members,
+    "presidium_first_meeting.md.j2": _presidium_members,
+    "presidium_second_meeting.md.j2": _presidium_members,
 })

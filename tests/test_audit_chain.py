@@ -82,7 +82,11 @@ def test_state_values_are_in_the_events(forge: Session) -> None:
     (rnd,) = tallies["elections"]["vice-chair"]["rounds"]
     assert rnd["votes"]["陈晓梅"] == 41 and rnd["ballots_issued"] == 56
     decided = next(e for e in events_of(forge, "step_done") if e.step == "votes_elections").detail
-    assert decided["elections"]["vice-chair"] == {"elected": ["陈晓梅"], "status": "decided"}
+    vice = decided["elections"]["vice-chair"]
+    assert {k: vice[k] for k in ("elected", "status")} == {"elected": ["陈晓梅"], "status": "decided"}
+    # what decided it: the candidates with their nominations (docs/rules.md, LOL 第二十六条)
+    assert [(c["name"], c["code"], c["nominated_by"], len(c["nominators"])) for c in vice["candidates"]] == [
+        ("陈晓梅", "QS004", "presidium", 0), ("刘志强", "QS014", "deputies", 10)]
 
 
 def test_identical_rerun_adds_no_event(forge: Session, built: Built) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import vobject
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,12 +28,14 @@ from congress.models import AuditEvent, CalendarDetail, CalendarEntry, Document,
 from congress.models.calendar import CalendarInvitation
 from congress.profiles import load_profile
 from congress.settings import Settings
+from tests.conftest import SAMPLE
 
 KEY = "qingshan-18-3"
 ALARMS = [timedelta(days=-7), timedelta(days=-1), timedelta(hours=-2)]
 # all-day deadlines: 09:00 a week before, the day before and on the day (docs/calendar.md)
 ALL_DAY_ALARMS = [timedelta(days=-7, hours=9), timedelta(hours=-15), timedelta(hours=9)]
-PRESIDIUM = {"QS001", "QS002", "QS003", "QS009", "QS015", "QS027", "QS038", "QS050", "QS056"}
+# the sample's presidium members: they alone are invited to the presidium's meeting
+PRESIDIUM = set(yaml.safe_load((SAMPLE / "session.yaml").read_text(encoding="utf-8"))["session"]["presidium"])
 
 
 def advance(db: Session, settings: Settings) -> list[tuple[str, str]]:
@@ -280,7 +283,9 @@ def test_followup_deadlines_with_alarms_and_unknown_year(db: Session, load_sampl
     assert "第三十二条" in budget.description.value
     nxt = by_summary["筹备青山镇下次人民代表大会会议（提醒）"]
     assert nxt.dtstart.value == date(2027, 6, 23)
-    assert sum(1 for s in by_summary if s.startswith("代表建议")) == 8
+    # the 8 suggestions of the session file and the motion the presidium referred to the government (YA001)
+    assert sum(1 for s in by_summary if s.startswith("代表建议")) == 9
+    assert "代表建议YA001答复期限（青山镇人民政府）" in by_summary
     for ev in cal.vevent_list:
         # an all-day deadline's alarms ring at 09:00 local time, never at 22:00 the evening before
         assert sorted(a.trigger.value for a in ev.valarm_list) == sorted(ALL_DAY_ALARMS)

@@ -24,6 +24,7 @@ from congress.documents.builder import (
     cn_date,
     cn_date_range,
     cn_datetime,
+    cn_month,
     cn_num,
     cn_time,
     cn_weekday,
@@ -300,7 +301,9 @@ def test_date_filters():
     assert cn_date(datetime(2026, 12, 2, 8, 30)) == "2026年12月2日"
     assert cn_weekday(date(2026, 12, 22)) == "星期二"
     assert cn_time("14:00") == "14时" and cn_time("08:30") == "8时30分"
-    assert cn_datetime("2026-11-29T11:00:00+00:00") == "2026年11月29日19:00"
+    assert cn_datetime("2026-11-29T11:00:00+00:00") == "2026年11月29日19时"
+    assert cn_datetime("2026-11-29T11:05:00+00:00") == "2026年11月29日19时5分"  # one style of times
+    assert cn_month("1979-11") == "1979年11月" and cn_month(date(1982, 5, 1)) == "1982年5月"
     assert cn_date_range(date(2026, 12, 22), date(2026, 12, 23)) == "2026年12月22日至23日"
     assert cn_date_range(date(2026, 11, 30), date(2026, 12, 1)) == "2026年11月30日至12月1日"
     assert cn_date_range(date(2026, 12, 31), date(2027, 1, 1)) == "2026年12月31日至2027年1月1日"
@@ -313,6 +316,10 @@ def test_cite_prints_statute_titles():
         == "《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》第十四条"
     )
     assert cite("unknown.md 第一条") == "unknown.md 第一条"
+    # the rules' labels use short names; a document prints the law's full name
+    assert cite("《代表法》第五十一条") == "《中华人民共和国全国人民代表大会和地方各级人民代表大会代表法》第五十一条"
+    assert cite("《地方组织法》第十四条").startswith("《中华人民共和国地方各级人民代表大会和地方各级人民政府组织法》")
+    assert cite("《浙江省乡镇人民代表大会工作条例》第十条") == "《浙江省乡镇人民代表大会工作条例》第十条"
 
 
 # --- Markup ---------------------------------------------------------------------------------
@@ -409,7 +416,7 @@ def test_schedule_table_has_borders_and_a_repeating_header(env, tmp_path):
     path = tmp_path / "schedule.docx"
     _build(env, "schedule.md.j2", path)
     (table,) = Document(str(path)).tables
-    assert [c.text for c in table.rows[0].cells] == ["日期", "时间", "会议", "主要内容", "地点"]
+    assert [c.text for c in table.rows[0].cells] == ["日期", "时间", "会议和主要内容", "地点"]
     assert len(table.rows) == 2 + len(sample_context()["schedule"])  # header, check-in, sittings
     borders = table._tbl.tblPr.find(qn("w:tblBorders"))
     assert {child.tag.split("}")[1] for child in borders} == {

@@ -19,6 +19,7 @@ from congress.documents.builder import (
     LINE_TWIPS,
     build_document,
     markup_to_docx,
+    render_text,
     template_environment,
 )
 from tests.doc_context import all_template_names, context_for
@@ -39,9 +40,11 @@ STYLE_FONTS = {
     "GwTableHeader": ("黑体", 28),
     "GwTableText": ("仿宋_GB2312", 28),
     "GwPageNumber": ("宋体", 28),  # 4号宋体
+    "GwMark": ("方正小标宋简体", 72),  # 发文机关标志: 小标宋, at most 36 pt (a paragraph may shrink it to fit)
+    "GwDocNumber": ("仿宋_GB2312", 32),  # the 版头's 发文字号 line
 }
 ON_GRID = ("GwTitle", "GwBody", "GwFlush", "GwCenter", "GwRight", "GwHeading1", "GwHeading2", "GwHeading3",
-           "GwHeading4")
+           "GwHeading4", "GwDocNumber")
 CN_DIGITS = "一二三四五六七八九十"
 HEADING_TEXT = {
     "GwHeading1": re.compile(rf"^[{CN_DIGITS}]+、"),
@@ -59,6 +62,28 @@ def _twips(sect_pr, tag: str, attr: str) -> int:
 
 def _near(value: int, mm: float) -> bool:
     return abs(value - mm * TWIPS_PER_MM) <= 2  # the .docx stores whole twips
+
+
+def _direct_formatting(p) -> list[str]:  # type: ignore[no-untyped-def]
+    """Fonts set on a paragraph instead of its style; the 版头 has its two documented exceptions: the
+    发文机关标志 shrinks to fit its line, and a 签发人's name is in 楷体 (GB/T 9704 7.2.5)."""
+    sid = p.style.style_id
+    problems = []
+    for run in p._p.iter(qn("w:r")):
+        props = run.find(qn("w:rPr"))
+        if props is None:
+            continue
+        fonts, size = props.find(qn("w:rFonts")), props.find(qn("w:sz"))
+        if size is not None and not (sid == "GwMark" and int(size.get(qn("w:val"))) <= 72):
+            problems.append(f"paragraph {p.text[:12]!r} overrides its style's font size")
+        if fonts is not None and not (sid == "GwDocNumber" and fonts.get(qn("w:eastAsia")) == "楷体_GB2312"):
+            problems.append(f"paragraph {p.text[:12]!r} overrides its style's font")
+    if sid in ("GwMark", "GwDocNumber"):
+        red = p._p.find(".//" + qn("w:color"))
+        style_red = p.style.element.find(".//" + qn("w:color"))
+        if sid == "GwMark" and (style_red is None or style_red.get(qn("w:val")) != "FF0000") and red is None:
+            problems.append("发文机关标志 is not red")
+    return problems
 
 
 def layout_problems(source: Path | bytes) -> list[str]:
@@ -120,8 +145,7 @@ def layout_problems(source: Path | bytes) -> list[str]:
         sid = p.style.style_id
         if not sid.startswith("Gw"):
             problems.append(f"paragraph {p.text[:12]!r} has style {sid}")
-        if p._p.find(".//" + qn("w:rFonts")) is not None or p._p.find(".//" + qn("w:sz")) is not None:
-            problems.append(f"paragraph {p.text[:12]!r} overrides its style's font")
+        problems += _direct_formatting(p)
         if sid in HEADING_TEXT and not HEADING_TEXT[sid].match(p.text):
             problems.append(f"{sid} {p.text[:12]!r} is not numbered for its level")
         if sid == "GwRight" and SIGN_DATE.match(p.text):
@@ -199,12 +223,100 @@ def test_signature_block_centres_the_issuer_over_a_date_four_characters_from_the
     assert issuer._p.pPr.find(qn("w:spacing")).get(qn("w:before")) == str(LINE_TWIPS)
 
 
+def _doc(text: str):  # type: ignore[no-untyped-def]
+    return Document(io.BytesIO(markup_to_docx(text, title="t", author="a", created=CREATED)))
+
+
 def test_document_number_uses_hexagonal_brackets_and_stands_apart_from_the_title(built):
-    doc = Document(str(built["notice.md.j2"]))
+    doc = Document(_built_without_letterhead("notice.md.j2"))
     number = doc.paragraphs[0]
     assert number.style.style_id == "GwCenter" and re.fullmatch(r"青人〔2026〕\d+号", number.text)
     assert number._p.pPr.find(qn("w:spacing")).get(qn("w:after")) == str(LINE_TWIPS)
     assert doc.paragraphs[1].style.style_id == "GwTitle"
+
+
+def _built_without_letterhead(name: str) -> io.BytesIO:
+    env = template_environment()
+    return io.BytesIO(markup_to_docx(render_text(env, name, {**context_for(name), "letterhead": False}),
+                                     title="t", author="a", created=CREATED))
+
+
+def test_letterhead_is_a_red_mark_a_number_and_a_red_line(built):
+    """GB/T 9704 7.2: 发文机关标志 35 mm down, red 小标宋 on one line; the 发文字号 two lines under it;
+    the red line under the 发文字号; the title two lines under the line."""
+    doc = Document(str(built["notice.md.j2"]))
+    mark, number, title = doc.paragraphs[:3]
+    assert (mark.style.style_id, mark.text) == ("GwMark", "青山镇人民代表大会主席团文件")
+    assert mark._p.pPr.find(qn("w:spacing")).get(qn("w:before")) == "1984"  # 35 mm
+    assert mark.style.element.find(".//" + qn("w:color")).get(qn("w:val")) == "FF0000"
+    size = int(mark._p.find(".//" + qn("w:sz")).get(qn("w:val")))
+    assert 14 * size * 10 <= 8844 and size <= 72  # 14 characters on the 156 mm line
+    assert number.style.style_id == "GwDocNumber" and re.fullmatch(r"青人〔2026〕\d+号", number.text)
+    line = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert (line.get(qn("w:color")), line.get(qn("w:val"))) == ("FF0000", "single")
+    spacing = number._p.pPr.find(qn("w:spacing"))
+    assert (spacing.get(qn("w:before")), spacing.get(qn("w:after"))) == (str(2 * LINE_TWIPS), str(2 * LINE_TWIPS))
+    assert title.style.style_id == "GwTitle"
+
+
+def test_a_request_carries_its_signatory_beside_the_number_and_an_annotation(built):
+    """7.2.4/7.2.5: a 上行文's 发文字号 居左空一字, 签发人 居右空一字 on the same line, the name in 楷体;
+    7.3.7: the 附注 (contact and phone) under the date."""
+    doc = Document(str(built["party_request.md.j2"]))
+    number = doc.paragraphs[1]
+    assert number.text == "\t青人〔2026〕3号\t签发人：王建华"
+    tabs = [(t.get(qn("w:val")), t.get(qn("w:pos"))) for t in number._p.pPr.find(qn("w:tabs"))]
+    assert tabs == [("left", "320"), ("right", str(8844 - 320))]
+    name = number.runs[-1]
+    assert name.text == "王建华" and name._r.find(".//" + qn("w:rFonts")).get(qn("w:eastAsia")) == "楷体_GB2312"
+    texts = [p.text for p in doc.paragraphs]
+    date_at = max(i for i, t in enumerate(texts) if re.fullmatch(r"\d{4}年\d+月\d+日", t))
+    assert texts[date_at + 1] == "（联系人：林晓红，联系电话：0570-8612345）"
+    # the date keeps with the annotation, the signature with the date
+    assert doc.paragraphs[date_at]._p.pPr.find(qn("w:keepNext")) is not None
+
+
+def test_a_mark_without_a_number_carries_the_red_line_itself():
+    doc = _doc("!! 青山镇第十八届人民代表大会第三次会议\n# 公告\n^^ （第1号）\n正文")
+    mark = doc.paragraphs[0]
+    assert mark._p.pPr.find(qn("w:pBdr")) is not None
+    assert int(mark._p.find(".//" + qn("w:sz")).get(qn("w:val"))) * 10 * 18 <= 8844  # 18 characters fit
+
+
+def test_titles_break_by_meaning_with_line_breaks_inside_one_paragraph():
+    doc = _doc("# 关于青山镇人民代表大会主席团工作报告的决议\n正文")
+    title = doc.paragraphs[0]
+    lines = [t.text for t in title._p.iter(qn("w:t"))]
+    assert lines == ["关于青山镇人民代表大会主席团", "工作报告的决议"]
+    assert len(title._p.findall(".//" + qn("w:br"))) == 1
+    short = _doc("# 青山镇第十八届人民代表大会第三次会议\n正文").paragraphs[0]
+    assert short._p.find(".//" + qn("w:br")) is None
+
+
+def test_the_lines_before_a_signature_travel_with_it():
+    """7.3.5: the signature and date never stand alone on a page: the paragraph before them keeps with
+    them (with widow control, so at least its last two lines move over), the block keeps together."""
+    doc = _doc("# 标题\n第一段。\n最后一段。\n>> 青山镇人民代表大会主席团\n>> 2026年12月8日")
+    first, last, issuer, day = doc.paragraphs[1:5]
+    keep = [p._p.pPr.find(qn("w:keepNext")) is not None for p in (first, last, issuer, day)]
+    assert keep == [False, True, True, False]
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    assert defaults.find(".//" + qn("w:widowControl")) is not None
+    # a table before the signature: its last row keeps with it
+    doc = _doc("# 标题\n| 序号 | 事项 |\n| 1 | 甲 |\n| 2 | 乙 |\n>> 主席团\n>> 2026年12月8日")
+    rows = doc.tables[0].rows
+    assert rows[-1].cells[0].paragraphs[0]._p.pPr.find(qn("w:keepNext")) is not None
+    assert rows[1].cells[0].paragraphs[0]._p.pPr.find(qn("w:keepNext")) is None
+
+
+def test_lines_to_sign_leave_room_and_keep_the_dates_right_edge():
+    doc = _doc("# 标题\n正文。\n>> 总监票人：　　　　　　\n>> 监票人：　　　　　　\n>> 2026年12月23日")
+    chief, scrutineer, day = doc.paragraphs[2:5]
+    for p in (chief, scrutineer):
+        assert p._p.pPr.find(qn("w:spacing")).get(qn("w:before")) == str(LINE_TWIPS)  # a blank line above
+        assert p._p.pPr.find(qn("w:ind")).get(qn("w:rightChars")) == "400"
+        assert p.runs[-1]._r.find(".//" + qn("w:u")) is not None and p.runs[-1].text.strip("\u3000") == ""
+        assert p._p.pPr.find(qn("w:keepNext")) is not None
 
 
 def test_ordinals_are_chinese_and_dates_arabic(built):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from congress.errors import InputError
 from congress.followup import meetings, records, registers, reports, schedule, sweeper
 from congress.followup import operations as fo
-from congress.followup.common import FollowupError
+from congress.followup.common import FollowupError, TownshipOutputs
 from congress.inputs import load_session_file
 from congress.lifecycle import operations as ops
 from congress.models import FollowupDocument, HandlingRound, Suggestion
@@ -204,6 +204,7 @@ def test_meeting_file_notice_calendar_record_and_errors(db, settings, load_sampl
     written = meetings.meeting_documents(db, township=township, kind="supervision", code="SC1", actor="staff",
                                          settings=settings)
     assert [w["kind"] for w in written] == ["supervision_notice", "supervision_calendar"]
+    db.commit()  # files are written once their registration commits
     ics = (Path(settings.output_dir) / "qingshan" / written[1]["path"]).read_bytes()
     event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
     assert str(event["summary"]) == "农村公路建设情况" and str(event["dtstart"].dt) == "2027-03-18 09:00:00+08:00"
@@ -214,6 +215,7 @@ def test_meeting_file_notice_calendar_record_and_errors(db, settings, load_sampl
     meetings.import_meeting(db, township=township, kind="supervision", path=path, actor="staff")
     written = meetings.meeting_documents(db, township=township, kind="supervision", code="SC1", actor="staff",
                                          settings=settings)
+    db.commit()
     record = Path(settings.output_dir) / "qingshan" / written[-1]["path"]
     text = "\n".join(p.text for p in Document(str(record)).paragraphs)
     assert "加快施工进度" in text and "代表提出的意见和建议" in text
@@ -236,6 +238,7 @@ def test_registers_from_the_database(db, settings, load_sample, tmp_path) -> Non
                                      actor="staff", settings=settings)
     assert [d.kind for d in docs] == [f"register-{s.key}" for s in registers.load_registers()]
     assert len(docs) == 8
+    db.commit()  # files are written once their registration commits
 
     def text_of(key: str) -> str:
         doc = next(d for d in docs if d.kind == f"register-{key}")
@@ -300,3 +303,20 @@ def test_cli_import_bad_file_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     regs = subprocess.run([*exe, "registers", "qingshan", "--from", "2026-12-01", "--to", "2027-06-30",
                            "--only", "suggestions,roster"], cwd=REPO, env=env, capture_output=True, text=True)
     assert regs.returncode == 0 and "已生成2个文件" in regs.stdout, regs.stderr
+
+
+def test_follow_up_files_are_written_only_once_their_registration_commits(db, settings, load_sample) -> None:  # type: ignore[no-untyped-def]
+    township = load_sample().term.township
+    db.commit()
+    data = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    out = TownshipOutputs(db, township, settings)
+    out.calendar("test_calendar", "测试/日历", data, on=date(2027, 1, 4))
+    path = out.root / "测试" / "日历.ics"
+    assert not path.exists()  # registered, not yet committed: nothing on disk while the transaction is open
+    db.rollback()
+    assert not path.exists() and not out.pending  # rolled back: the file is dropped, never written
+    assert db.scalar(select(func.count()).select_from(FollowupDocument)) == 0
+    out = TownshipOutputs(db, township, settings)
+    out.calendar("test_calendar", "测试/日历", data, on=date(2027, 1, 4))
+    db.commit()
+    assert path.read_bytes() == data and not out.pending

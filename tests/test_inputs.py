@@ -376,8 +376,11 @@ def test_nomination_by_nine_deputies_rejected_lol_26(sample_dir):
 def test_too_many_vice_candidates_flags_preliminary(sample_dir):
     session = sample_dir / "session.yaml"
     edit(session, "kind: by_election", "kind: general")
+    # a third nominee: a deputy (LOL 第十八条) jointly nominated by ten others (the presidium's one is taken)
     edit(session, "      - {name: 刘志强,",
-         "      - {name: 李四, gender: 男, born: 1980-01, title: x}\n      - {name: 刘志强,")
+         "      - {name: 丁燕, code: QS029, title: x, nominated_by: deputies,\n"
+         "         nominators: [QS040, QS041, QS042, QS043, QS044, QS045, QS046, QS047, QS048, QS049]}\n"
+         "      - {name: 刘志强,")
     spec = load_session_file(session)
     assert spec.elections[0].preliminary is True
     assert len(spec.elections[0].candidates) == 3

@@ -271,8 +271,14 @@ def test_general_vice_chair_with_too_many_candidates_goes_through_preliminary(  
     folder = tmp_path / "in"
     shutil.copytree(SAMPLE, folder)
     text = (folder / "session.yaml").read_text(encoding="utf-8").replace("kind: by_election", "kind: general")
-    text = text.replace("      - {name: 刘志强,", "      - {name: 丁燕, gender: 女, born: 1985-01, title: 教师}\n"
-                        "      - {name: 何振东, gender: 男, born: 1978-03, title: 医生}\n      - {name: 刘志强,")
+    # two more nominees, deputies (LOL 第十八条) each jointly nominated by ten others: the presidium nominates
+    # no more than the one seat and no deputy joins more nominations than that (第二十六条)
+    joint = {n: ", ".join(f"QS{i:03d}" for i in range(start, start + 10)) for n, start in (("丁燕", 30), ("何振东", 40))}
+    text = text.replace("      - {name: 刘志强,",
+                        f"      - {{name: 丁燕, code: QS029, gender: 女, born: 1985-01, title: 教师, nominated_by: deputies,"
+                        f" nominators: [{joint['丁燕']}]}}\n"
+                        f"      - {{name: 何振东, code: QS009, gender: 男, born: 1978-03, title: 医生, nominated_by: deputies,"
+                        f" nominators: [{joint['何振东']}]}}\n      - {{name: 刘志强,")
     (folder / "session.yaml").write_text(text, encoding="utf-8")
     spec = load_session_file(folder / "session.yaml")
     assert spec.elections[0].preliminary is True
@@ -298,7 +304,7 @@ def test_general_vice_chair_with_too_many_candidates_goes_through_preliminary(  
     election = db.scalar(select(Election).where(Election.session_id == session.id))
     assert election.elected == ["陈晓梅"] and election.status == "decided"
     # the ballots list the formal candidates in 姓氏笔画 order: 刘 (6 strokes) before 陈 (7)
-    ballot = Path(session.output_dir) / "08-votes-elections" / "选票-vice-chair-第2轮.docx"
+    (ballot,) = (Path(session.output_dir) / "08-votes-elections").glob("选票-*-第2轮.docx")
     from docx import Document as Docx
 
     text = "\n".join(cell.text for table in Docx(str(ballot)).tables for row in table.rows for cell in row.cells)
@@ -340,7 +346,9 @@ def test_a_failing_step_is_marked_failed_but_a_finished_one_never_is(db: Session
     with pytest.raises(RuntimeError):
         run_step(db, KEY, "plan", actor="test", settings=settings)
     run = db.scalar(select(StepRun).where(StepRun.step == "plan"))
-    assert (run.status, run.attempts, run.message) == ("failed", 1, "RuntimeError: template exploded")
+    from congress.messages import msg
+
+    assert (run.status, run.attempts, run.message) == ("failed", 1, msg("runs.step_failed_internal"))
     assert not (Path(settings.output_dir) / KEY / "01-plan").exists()  # nothing written for a failed body
 
     monkeypatch.undo()

@@ -260,10 +260,12 @@ def test_principal_single_nominee_may_be_equal_lol_27(office):
 
 
 @pytest.mark.parametrize("office", ["chair", "head"])
-def test_principal_two_more_than_seats_fails_lol_27(office):
+def test_principal_more_nominees_than_the_list_go_to_preliminary_lol_27(office):
+    """LOL 第二十七条: nominees beyond seats + 1 (presidium and joint nominations together) → a 预选 to two."""
     check = _cands(office=office, seats=1, candidates=3)
-    assert_blocked_names_rule(check, "主席、乡镇长候选人差额", f"{LOL}第二十七条")
-    assert "3" in check.message
+    assert check.ok is True and check.rule == "principal_candidates"
+    assert check.detail == {"preliminary": True, "formal": 2}
+    assert "3" in check.message and "预选" in check.message
 
 
 def test_principal_equal_with_two_seats_fails_lol_27():
@@ -274,7 +276,7 @@ def test_principal_equal_with_two_seats_fails_lol_27():
 
 
 def test_principal_chongqing_cites_cq_23():
-    check = _cands(CHONGQING, office="head", seats=1, candidates=3)
+    check = _cands(CHONGQING, office="head", seats=2, candidates=2)
     assert_blocked_names_rule(check, "主席、乡镇长候选人差额", f"{CQ}第二十三条")
 
 

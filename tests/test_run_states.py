@@ -88,8 +88,8 @@ def test_a_cancelled_session_shows_so_and_offers_no_run(site: Site) -> None:
         cal_ops.cancel(db, session=ops.get_session(db, KEY), sitting_key=None, reason="台风", actor="staff",
                        settings=site.settings)
     page = site.client.get(f"/sessions/{KEY}").text
-    assert 'id="session-state">已取消' in page and 'id="halted"' in page and "congress reinstate" in page
-    assert "launch-button" not in page and "流程服务未连接" not in page
+    assert 'id="session-state">已取消' in page and 'id="halted"' in page and "恢复后可继续办理" in page
+    assert "launch-button" not in page and "流程服务未连接" not in page and "congress" not in page
     assert purpose(site.engine) is None
     listing = site.client.get("/sessions").text
     assert "已取消" in listing

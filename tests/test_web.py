@@ -19,6 +19,7 @@ from congress.db import make_engine, session_scope
 from congress.errors import InputError
 from congress.inputs import load_session_file
 from congress.lifecycle import operations as ops
+from congress.lifecycle.steps import next_step, run_step
 from congress.models import (
     Attendance,
     AuditEvent,
@@ -33,6 +34,7 @@ from congress.settings import Settings
 from congress.web import accounts
 from congress.web.app import create_app
 from tests.conftest import SAMPLE, new_database
+from tests.sample_tallies import sample_votes
 
 KEY = "qingshan-18-3"
 # every test account's password (the password policy refuses one containing the user name)
@@ -261,29 +263,99 @@ def test_upload_of_good_files_creates_the_session(web: Web) -> None:
         assert session is not None and len(ops.active_deputies(db, session)) == 60
 
 
+def test_upload_checks_the_templates_as_the_cli_does_and_stores_nothing(web: Web, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(web.settings.templates_dir, templates)
+    broken = templates / "documents" / "vote_results.md.j2"
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    lines[4] += "{{ votes[0].total }"  # an unclosed expression on line 5
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    web.settings.templates_dir = templates
+    client = web.client("admin")
+    response = client.post("/sessions/sample", data={"csrf_token": csrf(client)}, follow_redirects=False)
+    assert response.status_code == 422
+    assert "<td>documents/vote_results.md.j2</td><td>5</td>" in response.text and "模板语法错误" in response.text
+    assert str(tmp_path) not in response.text  # no server path in the page
+    with session_scope(web.engine) as db:
+        assert ops.get_session(db, KEY) is None  # nothing stored
+
 # --- the gates: who may, and the live checks -----------------------------------------------
+
+
+def _advance(web: Web) -> None:
+    """The steps in order until one does not finish, as the session flow runs them."""
+    with session_scope(web.engine) as db:
+        while (step := next_step(db, KEY)) is not None:
+            if run_step(db, KEY, step, actor="staff", settings=web.settings).status != "done":
+                break
 
 
 def test_approver_approves_but_may_not_enter_tallies_and_staff_may_not_approve(web: Web) -> None:
     create_sample(web.client("staff"))
     staff, approver = web.client("staff"), web.client("approver")
+    # a typed approver's name is not taken: the logged-in approver's is recorded
     decision = {"decision": "approved", "approver": "张书记", "decided_on": "2026-12-02", "comments": ""}
     assert staff.post(f"/sessions/{KEY}/approval/plan", data={**decision, "csrf_token": csrf(staff)}).status_code == 403
     assert approver.post(f"/sessions/{KEY}/tallies", data={"csrf_token": csrf(approver),
                                                             "vote.agenda.yes": "50"}).status_code == 403
     assert approver.post(f"/sessions/{KEY}/attendance", data={"csrf_token": csrf(approver)}).status_code == 403
     assert approver.post(f"/sessions/{KEY}/launch", data={"csrf_token": csrf(approver)}).status_code == 403
+    # nothing can be decided before it was submitted: no form, and a forged post is refused
+    page = approver.get(f"/sessions/{KEY}/approval/plan").text
+    assert 'id="approval-form"' not in page and "尚未报送" in page
+    early = approver.post(f"/sessions/{KEY}/approval/plan", data={**decision, "csrf_token": csrf(approver)})
+    assert early.status_code == 409 and "尚未报送" in early.text
+    _advance(web)  # the plan is drafted and the 请示 sent: the session waits for the party committee
+    page = approver.get(f"/sessions/{KEY}/approval/plan").text
+    assert 'id="approval-form"' in page and 'name="approver"' not in page and "approver名" in page
+    assert "会议方案" in page and "请示" in page and 'id="documents"' in page
+    assert "正在生成 PDF" in page  # PDFs are off here: the approver reads the documents' text
     returned = approver.post(f"/sessions/{KEY}/approval/plan", data={**decision, "decision": "returned",
                                                                      "csrf_token": csrf(approver)})
     assert returned.status_code == 422 and "退回修改时请填写意见" in returned.text
+    assert 'value="returned" checked' in returned.text  # what was chosen stays chosen
     ok = approver.post(f"/sessions/{KEY}/approval/plan", data={**decision, "csrf_token": csrf(approver)},
                        follow_redirects=False)
     assert ok.status_code == 303
     with session_scope(web.engine) as db:
         approval = db.scalar(select(PartyApproval))
         event = db.scalar(select(AuditEvent).where(AuditEvent.action == "party_decision_recorded"))
-    assert approval is not None and approval.decision == "approved" and approval.approver == "张书记"
+    assert approval is not None and approval.decision == "approved" and approval.approver == "approver名"
     assert event is not None and event.actor == "approver"
+    # decided: no second decision on the same request
+    again = approver.post(f"/sessions/{KEY}/approval/plan", data={**decision, "csrf_token": csrf(approver)})
+    assert again.status_code == 409
+
+
+def test_a_returned_plan_shows_the_comments_and_a_revised_file_goes_to_a_second_request(web: Web) -> None:
+    staff, approver = web.client("staff"), web.client("approver")
+    create_sample(staff)
+    _advance(web)
+    assert approver.post(f"/sessions/{KEY}/approval/plan", data={
+        "csrf_token": csrf(approver), "decision": "returned", "comments": "请补充选举办法", "decided_on": "2026-12-02"},
+        follow_redirects=False).status_code == 303
+    _advance(web)  # the reply record is written; the session waits for a revised plan
+    page = staff.get(f"/sessions/{KEY}").text
+    assert 'id="returned"' in page and "请补充选举办法" in page and 'id="resubmit-form"' in page
+    assert 'id="launch-button"' not in page and "congress" not in page
+    sample = (SAMPLE / "session.yaml").read_text(encoding="utf-8")
+    same = staff.post(f"/sessions/{KEY}/resubmit", data={"csrf_token": csrf(staff)},
+                      files={"session_file": ("session.yaml", sample.encode(), "application/x-yaml")})
+    assert same.status_code == 422 and "完全相同" in same.text
+    revised = sample.replace("venue: 青山镇人民政府三楼大会议室", "venue: 青山镇人民政府二楼会议室")
+    assert revised != sample
+    done = staff.post(f"/sessions/{KEY}/resubmit", data={"csrf_token": csrf(staff)},
+                      files={"session_file": ("session.yaml", revised.encode(), "application/x-yaml")},
+                      follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("notice=resubmitted")
+    _advance(web)  # the plan again, and a new 请示: the second request waits for the party committee
+    with session_scope(web.engine) as db:
+        attempts = [(a.attempt, a.decision) for a in db.scalars(select(PartyApproval).order_by(PartyApproval.attempt))]
+        session = ops.get_session(db, KEY)
+        assert session is not None and session.venue == "青山镇人民政府二楼会议室"
+    assert attempts == [(1, "returned"), (2, None)]
+    page = approver.get(f"/sessions/{KEY}/approval/plan").text
+    assert "第2次" in page and 'id="approval-form"' in page
 
 
 def _attendance_form(client: TestClient, overrides: dict[str, str] | None = None) -> dict[str, str]:
@@ -302,20 +374,28 @@ def _attendance_form(client: TestClient, overrides: dict[str, str] | None = None
 def test_attendance_check_shows_the_quorum_rule_and_the_form_records_it(web: Web) -> None:
     staff = web.client("staff")
     create_sample(staff)
+    page = staff.get(f"/sessions/{KEY}/attendance").text
+    assert " checked" not in page.split('id="attendance-form"')[1]  # nobody is marked by default
+    assert 'id="all-present"' in page
     check = staff.post(f"/sessions/{KEY}/attendance/check", data=_attendance_form(staff)).json()
-    assert check["counts"] == {"present": 56, "leave": 3, "absent": 1}
+    assert check["counts"] == {"present": 56, "leave": 3, "absent": 1, "unmarked": 0} and check["ok"]
     assert check["items"][0]["level"] == "ok" and "第十四条" in check["items"][0]["citation"]
     too_few = {f"status.QS{n:03d}": "absent" for n in range(1, 22)}
     failing = staff.post(f"/sessions/{KEY}/attendance/check", data=_attendance_form(staff, too_few)).json()
     assert failing["items"][0]["level"] == "error" and "不足三分之二" in failing["items"][0]["text"]
     missing = _attendance_form(staff)
     del missing["status.QS007"]
-    problems = staff.post(f"/sessions/{KEY}/attendance/check", data=missing).json()["problems"]
-    assert any("QS007" in p["problem"] for p in problems)
+    unmarked = staff.post(f"/sessions/{KEY}/attendance/check", data=missing).json()
+    assert unmarked["counts"]["unmarked"] == 1 and not unmarked["ok"]
     with session_scope(web.engine) as db:
         assert db.scalar(select(Attendance)) is None  # checks store nothing
     refused = staff.post(f"/sessions/{KEY}/attendance", data=missing)
-    assert refused.status_code == 422 and "QS007" in refused.text
+    assert refused.status_code == 422 and "还有1名代表" in refused.text and "林志成" in refused.text
+    row = refused.text.split('data-code="QS007"')[1].split("</tr>")[0]
+    assert "has-error" in row.split(">")[0] and "未标记" in row
+    kept = refused.text.split('data-code="QS008"')[1].split("</tr>")[0]
+    assert 'value="present" aria-label="方丽娟出席" checked' in kept  # what was marked stays marked
+    assert "attendance.csv" not in refused.text
     saved = staff.post(f"/sessions/{KEY}/attendance", data=_attendance_form(staff), follow_redirects=False)
     assert saved.status_code == 303
     with session_scope(web.engine) as db:
@@ -326,9 +406,7 @@ def test_attendance_check_shows_the_quorum_rule_and_the_form_records_it(web: Web
 
 def _tallies_form(client: TestClient, **overrides: str) -> dict[str, str]:
     form = {"csrf_token": csrf(client), "el.vice-chair.rounds": "1"}
-    for key, (yes, no, abstain) in {"presidium-list": (56, 0, 0), "agenda": (56, 0, 0),
-                                    "resolution-government-work": (55, 0, 1), "resolution-budget": (53, 1, 2),
-                                    "resolution-presidium": (54, 0, 2)}.items():
+    for key, (yes, no, abstain) in sample_votes().items():
         form.update({f"vote.{key}.yes": str(yes), f"vote.{key}.no": str(no), f"vote.{key}.abstain": str(abstain)})
     form.update({"el.vice-chair.0.kind": "formal", "el.vice-chair.0.ballots_issued": "56",
                  "el.vice-chair.0.ballots_returned": "56", "el.vice-chair.0.ballots_void": "1",
@@ -369,6 +447,12 @@ def test_tallies_check_names_the_rule_and_article_and_the_form_records_them(web:
         assert all(v.yes is None for v in db.scalars(select(Vote)))  # checks store nothing
     refused = staff.post(f"/sessions/{KEY}/tallies", data=_tallies_form(staff, **{"vote.agenda.yes": "57"}))
     assert refused.status_code == 422 and "多于出席代表56名" in refused.text
+    row = refused.text.split('data-field="votes.agenda"')[1].split("</tr>")[0]
+    assert "多于出席代表56名" in row and 'value="57"' in row  # beside its row, with the number kept
+    assert 'value="41"' in refused.text and "tallies.yaml" not in refused.text and "行" not in row
+    bad = staff.post(f"/sessions/{KEY}/tallies", data=_tallies_form(staff, **{"el.vice-chair.0.ballots_void": "x"}))
+    fieldset = bad.text.split('data-field="elections.vice-chair.rounds.0"')[1].split("</fieldset>")[0]
+    assert bad.status_code == 422 and "作废票：" in fieldset and 'value="x"' in fieldset
     saved = staff.post(f"/sessions/{KEY}/tallies", data=_tallies_form(staff), follow_redirects=False)
     assert saved.status_code == 303
     with session_scope(web.engine) as db:
@@ -430,7 +514,7 @@ def test_audit_and_suggestion_pages_list_what_happened(web: Web) -> None:
     staff = web.client("staff")
     create_sample(staff)
     audit = staff.get(f"/sessions/{KEY}/audit")
-    assert audit.status_code == 200 and "导入会议文件" in audit.text and "staff" in audit.text
+    assert audit.status_code == 200 and "导入会议文件" in audit.text and "staff名" in audit.text
     suggestions = staff.get(f"/sessions/{KEY}/suggestions")
     assert suggestions.status_code == 200 and "关于修缮上坪村至桐坞村村道的建议" in suggestions.text
     everything = staff.get("/suggestions").text

@@ -1,5 +1,7 @@
-"""The dashboard's buttons against a real Prefect API (the session-wide test harness): a click creates
-a flow run through the session deployment, and two clicks at once create one."""
+"""The dashboard against a real Prefect API (the session-wide test harness, no runner: runs stay
+scheduled until the test ends them): a click creates a flow run through the session deployment, two
+clicks at once create one; a gate's input continues the session by itself — at once, or kept behind a
+run still at work, or until the flow service is back."""
 
 from __future__ import annotations
 
@@ -114,7 +116,8 @@ def _two_clicks(app_with_launcher, deployment: str) -> None:  # type: ignore[no-
 
     # the page shows the run; a third click while it is scheduled starts nothing
     page = clients[0].get(f"/sessions/{KEY}")
-    assert "流程运行中" in page.text and str(run.id)[:8] in page.text
+    assert "正在办理：开始办理" in page.text and str(run.id) in page.text and "排队中" in page.text
+    assert run.name == f"session-{KEY}-start"  # named after the session from the start, not at random
     assert "already_running" in clients[0].post(f"/sessions/{KEY}/launch", data={"csrf_token": tokens[0]},
                                                 follow_redirects=False).headers["location"]
 
@@ -170,3 +173,154 @@ def test_an_interrupted_step_offers_to_run_again_and_a_cancelled_session_nothing
     assert "launch-button" not in page and 'id="halted"' in page
     assert client.post(f"/sessions/{KEY}/launch", data={"csrf_token": csrf(client)},
                        follow_redirects=False).status_code == 409
+
+
+def _runs(engine) -> list[tuple[str, int | None, str]]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as db:
+        return [(x.trigger, x.active, x.state) for x in db.scalars(select(FlowLaunch).order_by(FlowLaunch.id))]
+
+
+def _advance(engine, settings) -> None:  # type: ignore[no-untyped-def]
+    from congress.lifecycle.steps import next_step, run_step
+
+    with session_scope(engine) as db:
+        while (step := next_step(db, KEY)) is not None:
+            if run_step(db, KEY, step, actor="staff", settings=settings).status != "done":
+                break
+
+
+def _approve(client, subject: str = "plan", day: str = "2026-12-02"):  # type: ignore[no-untyped-def]
+    return client.post(f"/sessions/{KEY}/approval/{subject}", data={"csrf_token": csrf(client), "decision": "approved",
+                                                                    "decided_on": day}, follow_redirects=False)
+
+
+def test_a_gate_input_continues_the_session_by_itself(app_with_launcher, deployment: str) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from congress.web.launcher import reconcile
+    from tests.test_web import _attendance_form
+
+    app, engine = app_with_launcher
+    settings, launcher = app.state.settings, app.state.launcher
+    with session_scope(engine) as db:
+        accounts.create_user(db, username="approver", display_name="张书记", role="approver", township_code="qingshan",
+                             password=PASSWORD, actor="test")
+    staff, approver = TestClient(app), TestClient(app)
+    login(staff, "staff", PASSWORD)
+    login(approver, "approver", PASSWORD)
+    before = {r.id for r in _runs_of_session(deployment)}
+    try:
+        _advance(engine, settings)  # the plan and its 请示: waiting for the party committee
+        page = staff.get(f"/sessions/{KEY}").text
+        assert 'id="waiting-for"' in page and "等待党委审批人（张书记）审批会议方案" in page
+        assert 'id="launch-button"' not in page  # nothing to press while another role decides
+        assert _approve(approver).status_code == 303
+        runs = [r for r in _runs_of_session(deployment) if r.id not in before]
+        assert len(runs) == 1 and runs[0].parameters["trigger"] == "approval-plan"
+        assert runs[0].name == f"session-{KEY}-approval-plan"
+        assert _runs(engine) == [("approval-plan", 1, "SCHEDULED")]
+        page = staff.get(f"/sessions/{KEY}").text
+        assert "正在办理：党委审批会议方案后自动继续（张书记" in page and 'id="launch-button"' not in page
+
+        # an input recorded while that run is still at work is kept, and started once it has ended
+        assert staff.post(f"/sessions/{KEY}/attendance", data=_attendance_form(staff),
+                          follow_redirects=False).status_code == 303
+        assert _runs(engine) == [("approval-plan", 1, "SCHEDULED"), ("attendance", 2, "queued")]
+        assert "当前运行结束后自动开始" in staff.get(f"/sessions/{KEY}").text
+        assert reconcile(engine, launcher) == 0  # still scheduled: nothing to do yet
+        asyncio.run(cancel_unfinished_runs())
+        assert reconcile(engine, launcher) == 1
+        assert _runs(engine) == [("approval-plan", None, "CANCELLED"), ("attendance", 1, "SCHEDULED")]
+        assert len([r for r in _runs_of_session(deployment) if r.id not in before]) == 2
+
+        # kept behind a run after which the session waits for someone's input: not started at all
+        from tests.test_web import _tallies_form
+
+        assert staff.post(f"/sessions/{KEY}/tallies", data=_tallies_form(staff), follow_redirects=False).status_code == 303
+        assert _runs(engine)[-1] == ("tallies", 2, "queued")
+        _advance(engine, settings)  # what the running one does: on to the party's agreement to the resolutions
+        with session_scope(engine) as db:
+            assert ops.get_session(db, KEY).waiting_for == "party_approval_resolutions"
+        asyncio.run(cancel_unfinished_runs())
+        assert reconcile(engine, launcher) == 0
+        assert _runs(engine)[1:] == [("attendance", None, "CANCELLED"), ("tallies", None, "not_needed")]
+        # an input that answers no gate the session waits at starts nothing either
+        assert staff.post(f"/sessions/{KEY}/attendance", data=_attendance_form(staff, {"approved.QS010": ""}),
+                          follow_redirects=False).status_code == 303
+        assert len(_runs(engine)) == 3
+        page = staff.get(f"/sessions/{KEY}").text
+        assert "等待党委审批人（张书记）原则同意决议草案" in page and 'id="launch-button"' not in page
+    finally:
+        asyncio.run(cancel_unfinished_runs())
+
+
+def test_while_the_flow_service_is_down_an_input_waits_for_it(app_with_launcher, deployment: str) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from congress.web.launcher import reconcile
+    from congress.web.service import ServiceStatus
+
+    app, engine = app_with_launcher
+    status = ServiceStatus()
+    launcher = app.state.launcher
+    launcher.status, app.state.service = status, status
+    with session_scope(engine) as db:
+        accounts.create_user(db, username="approver", display_name="张书记", role="approver", township_code="qingshan",
+                             password=PASSWORD, actor="test")
+    staff, approver = TestClient(app), TestClient(app)
+    login(staff, "staff", PASSWORD)
+    login(approver, "approver", PASSWORD)
+    before = {r.id for r in _runs_of_session(deployment)}
+    try:
+        status.set("up")
+        _advance(engine, app.state.settings)
+        status.set("down", "runner")
+        assert app.state.launcher.available() is False
+        page = staff.get(f"/sessions/{KEY}").text
+        assert 'id="service-paused"' in page and "流程服务暂停" in page and 'id="launch-button"' not in page
+        assert staff.get("/healthz").json()["flows"] == "down"
+        assert _approve(approver).status_code == 303  # recorded all the same
+        assert _runs(engine) == [("approval-plan", 1, "waiting_service")]
+        assert "流程服务恢复后自动开始" in staff.get(f"/sessions/{KEY}").text
+        assert reconcile(engine, launcher) == 0 and not [r for r in _runs_of_session(deployment) if r.id not in before]
+        status.set("up")
+        assert reconcile(engine, launcher) == 1
+        runs = [r for r in _runs_of_session(deployment) if r.id not in before]
+        assert len(runs) == 1 and runs[0].parameters["trigger"] == "approval-plan"
+        assert _runs(engine) == [("approval-plan", 1, "SCHEDULED")]
+    finally:
+        asyncio.run(cancel_unfinished_runs())
+
+
+def test_a_run_left_running_by_a_dead_process_is_released(app_with_launcher, deployment: str) -> None:  # type: ignore[no-untyped-def]
+    """The Prefect server went down under a run and its process died: the server still calls it running.
+    No process claims the session, so the keeper releases it and the page offers to run again."""
+    from fastapi.testclient import TestClient
+    from prefect import get_client
+    from prefect.states import Running
+
+    from congress.web.launcher import reconcile
+
+    app, engine = app_with_launcher
+    client = TestClient(app)
+    login(client, "staff", PASSWORD)
+    try:
+        assert client.post(f"/sessions/{KEY}/launch", data={"csrf_token": csrf(client)},
+                           follow_redirects=False).headers["location"].endswith("notice=launched")
+        with session_scope(engine) as db:
+            run_id = db.scalar(select(FlowLaunch.flow_run_id))
+
+        async def running() -> None:
+            async with get_client() as prefect:
+                await prefect.set_flow_run_state(run_id, Running(), force=True)
+
+        asyncio.run(running())
+        unclaimed: dict[int, float] = {}
+        assert reconcile(engine, app.state.launcher, unclaimed, stall_seconds=60) == 0
+        assert _runs(engine) == [("start", 1, "SCHEDULED")] and unclaimed  # noticed, not yet given up
+        assert reconcile(engine, app.state.launcher, unclaimed, stall_seconds=0) == 0
+        assert _runs(engine) == [("start", None, "CRASHED")]
+        page = client.get(f"/sessions/{KEY}").text
+        assert 'id="launch-button"' in page and "已中断" in page
+    finally:
+        asyncio.run(cancel_unfinished_runs())

@@ -135,7 +135,9 @@ def backup(settings: Settings, target: Path) -> dict[str, Any]:
     try:
         migrate(engine)
         manifest: dict[str, Any] = {"schema": SCHEMA, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                                    "backend": _backend(url)}
+                                    "backend": _backend(url),
+                                    # "database": the documents are rows of the dump itself (congress/storage.py)
+                                    "document_store": settings.document_store}
         if _backend(url) == "sqlite":
             database = target / SQLITE_FILE
             source = sqlite3.connect(_sqlite_path(url))

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from congress import rules
+from congress import rules, storage
 from congress.audit import chain
 from congress.audit.trail import OUTCOME_FILE, Audited, Trail, fold
 from congress.ical.builder import TZ
@@ -44,6 +44,7 @@ from congress.models import (
     Township,
     Vote,
 )
+from congress.settings import Settings
 
 Progress = Callable[[int, int, str], None]
 
@@ -107,12 +108,13 @@ class Verification:
 def verify(
     db: Session, *, session_key: str | None = None, township_code: str | None = None, everything: bool = False,
     output_root: Path | None = None, check_files: bool = True, progress: Progress | None = None,
-    from_session: bool = False,
+    from_session: bool = False, settings: Settings | None = None,
 ) -> Verification:
     """Verify one session, one township (its sessions, chain and follow-up files), or everything.
 
     With `from_session` (the dashboard), a session's chain is walked from the event before the session's
     first one: a township's chain grows for years, the page needs only the part this session is in.
+    `settings` choose the document store whose bytes are re-hashed (unset: the files on this machine).
     """
     started = time.perf_counter()
     result = Verification()
@@ -160,8 +162,9 @@ def verify(
         if progress:
             progress(i, steps, session.key)
         evs = events.get(chain.chain_key(session.term.township_id), [])
+        store = storage.session_store(settings, session) if settings else None
         found, files = check_session(db, session, [e for e in evs if e.session_id == session.id],
-                                     chain_events=evs, check_files=check_files)
+                                     chain_events=evs, check_files=check_files, store=store)
         result.findings += [Finding(msg("audit.where.session", key=session.key), m) for m in found]
         result.sessions.append(session.key)
         result.files += files
@@ -169,7 +172,9 @@ def verify(
         if progress:
             progress(len(sessions) + j, steps, township.code)
         if check_files and output_root is not None:
-            found, files = check_followup_files(db, township, events.get(township.id, []), output_root)
+            found, files = check_followup_files(
+                db, township, events.get(township.id, []), output_root,
+                store=storage.township_store(settings, township.code) if settings else None)
             result.findings += [Finding(chain_label(township), m) for m in found]
             result.files += files
     if progress:
@@ -234,9 +239,9 @@ def walk(events: Iterable[AuditEvent], *, key: int, label: str, session_keys: di
 # --- one session ---------------------------------------------------------------------------
 
 
-def _sha(path: Path) -> str | None:
+def _stored_sha(store: storage.Store, rel: str) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return store.sha256(rel)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
@@ -246,27 +251,29 @@ def _at(audited: Audited) -> dict[str, Any]:
 
 
 def check_session(db: Session, session: CongressSession, events: list[AuditEvent], *,
-                  chain_events: list[AuditEvent], check_files: bool = True) -> tuple[list[str], int]:
-    """Everything that does not hold for one session; and the number of files re-hashed."""
+                  chain_events: list[AuditEvent], check_files: bool = True,
+                  store: storage.Store | None = None) -> tuple[list[str], int]:
+    """Everything that does not hold for one session; and the number of files re-hashed (from `store`;
+    unset: the session's output folder)."""
+    store = store or storage.FileStore(f"session/{session.key}", Path(session.output_dir))
     trail = fold(events)
     found: list[str] = []
     files = 0
     if check_files:
-        found_files, files = _files(db, session, trail)
+        found_files, files = _files(db, session, trail, store)
         found += found_files
     found += _approvals(db, session, trail)
     found += _attendance(db, session, trail)
     expected = _outcomes(db, session, trail, found)
-    found += _outcome_file(session, trail, chain_events, expected)
+    found += _outcome_file(session, trail, chain_events, expected, store)
     return found, files
 
 
-def _files(db: Session, session: CongressSession, trail: Trail) -> tuple[list[str], int]:
-    root = Path(session.output_dir)
+def _files(db: Session, session: CongressSession, trail: Trail, store: storage.Store) -> tuple[list[str], int]:
     found: list[str] = []
     docs = list(db.scalars(select(Document).where(Document.session_id == session.id).order_by(Document.path)))
     for doc in docs:
-        actual = _sha(root / doc.path)
+        actual = _stored_sha(store, doc.path)
         if actual is None:
             found.append(msg("audit.file.missing", path=doc.path, sha=doc.sha256))
         elif actual != doc.sha256:
@@ -285,18 +292,18 @@ def _files(db: Session, session: CongressSession, trail: Trail) -> tuple[list[st
 
 
 def check_followup_files(db: Session, township: Township, events: list[AuditEvent],
-                         output_root: Path) -> tuple[list[str], int]:
+                         output_root: Path, store: storage.Store | None = None) -> tuple[list[str], int]:
     """The follow-up files of a township (under <output>/<code>/) against their rows and the audit."""
     audited: dict[str, Audited] = {}
     for ev in events:
         for path, sha in ((ev.detail or {}).get("township_files") or {}).items():
             audited[path] = Audited(sha, ev)
-    root = Path(output_root).resolve() / township.code
+    store = store or storage.FileStore(f"township/{township.code}", Path(output_root).resolve() / township.code)
     found: list[str] = []
     docs = list(db.scalars(select(FollowupDocument).where(FollowupDocument.township_id == township.id)
                            .order_by(FollowupDocument.path)))
     for doc in docs:
-        actual = _sha(root / doc.path)
+        actual = _stored_sha(store, doc.path)
         if actual is None:
             found.append(msg("audit.file.missing", path=f"{township.code}/{doc.path}", sha=doc.sha256))
         elif actual != doc.sha256:
@@ -440,10 +447,19 @@ def _outcomes(db: Session, session: CongressSession, trail: Trail, found: list[s
                              stored_required=vote.required))
 
     decided_step = runs.get("votes_elections") == "done"
+    votes = {v.key: v for v in db.scalars(select(Vote).where(Vote.session_id == session.id))}
     for election in db.scalars(select(Election).where(Election.session_id == session.id)
                                .order_by(Election.position)):
         _election(profile, election, trail, total=total, present=present, decided_step=decided_step,
                   expected=expected, found=found)
+        # no one is elected under measures the congress did not adopt (LOL 第三十条)
+        measures = votes.get(ops.measures_key(election.key))
+        if election.elected and (measures is None or not measures.passed):
+            found.append(msg("audit.rule.measures", title=election.title,
+                             subject=measures.subject if measures else ops.measures_subject(election.kind,
+                                                                                           election.title),
+                             state=msg("audit.word.measures_missing" if measures is None or measures.yes is None
+                                       else "audit.word.measures_rejected")))
     return expected
 
 
@@ -468,12 +484,10 @@ def _election(profile: Any, election: Election, trail: Trail, *, total: int, pre
             changed.append("defer_unfilled")
         found.append(msg("audit.state.rounds", title=election.title, changes="、".join(changed), **_at(audited)))
     rounds = election_rules.rounds_of(election)
-    candidates = [c.name for c in election.candidates]
-    for rnd in rounds:
-        for _, problem in election_rules.round_problems(subject=election.title, seats=election.seats, total=total,
-                                                        present=present, rnd=rnd, candidates=candidates):
-            found.append(msg("audit.rule.round", title=election.title, number=rnd.number, problem=problem))
-    decision = election_rules.decide(profile, election_rules.spec_of(election), rounds, total=total)
+    spec = election_rules.spec_of(election)
+    for number, _, problem in election_rules.election_problems(profile, spec, rounds, total=total, present=present):
+        found.append(msg("audit.rule.round", title=election.title, number=number, problem=problem))
+    decision = election_rules.decide(profile, spec, rounds, total=total)
     expected.elected[election.key] = decision.elected
     if decided_step:
         for row, outcome in zip(election.rounds, decision.rounds, strict=True):
@@ -487,6 +501,10 @@ def _election(profile: Any, election: Election, trail: Trail, *, total: int, pre
                              expected_status=_election_status(decision.status), stored=_names(election.elected),
                              status=_election_status(election.status)))
     outcome = trail.election_outcomes.get(election.key)
+    # the candidates and their nominations decided who could be elected: as the step recorded them
+    if outcome is not None and "candidates" in outcome.value \
+            and outcome.value["candidates"] != election_rules.candidate_values(election):
+        found.append(msg("rules.audit.candidates", title=election.title, **_at(outcome)))
     if outcome is not None and (outcome.value.get("elected") != list(election.elected)
                                 or outcome.value.get("status") != election.status):
         found.append(msg("audit.state.election", title=election.title, stored=_names(election.elected),
@@ -501,14 +519,13 @@ def _round_text(r: dict[str, Any]) -> str:
 
 
 def _outcome_file(session: CongressSession, trail: Trail, chain_events: list[AuditEvent],
-                  expected: Expected) -> list[str]:
+                  expected: Expected, store: storage.Store) -> list[str]:
     """outcome.json: its bytes as audited, the chain head it recorded still in the chain, its outcomes."""
-    path = Path(session.output_dir) / OUTCOME_FILE
     audited = trail.files.get(OUTCOME_FILE)
-    if not path.exists():
+    if not store.exists(OUTCOME_FILE):
         return [msg("audit.file.missing", path=OUTCOME_FILE, sha=audited.value)] if audited else []
     try:
-        data = path.read_bytes()
+        data = store.get(OUTCOME_FILE)
         outcome = json.loads(data)
     except (OSError, ValueError) as exc:
         return [msg("audit.outcome.unreadable", error=exc)]

@@ -34,9 +34,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from congress import storage
 from congress.lifecycle.claim import claim_session
 from congress.lifecycle.operations import audit, output_folder
-from congress.lifecycle.steps import write_output
 from congress.messages import msg
 from congress.models import AuditEvent, CongressSession, Document
 from congress.settings import REPO_ROOT, Settings
@@ -160,6 +160,8 @@ def _convert_batch(binary: str, batch: list[Path]) -> dict[Path, bytes]:
 
 _DOC_GRID = re.compile(rb"<w:docGrid [^>]*/>")
 _DEFAULT_SIZE = re.compile(rb"(<w:rPrDefault><w:rPr>.*?)(<w:sz )", re.S)
+_PARAGRAPH_DEFAULTS = b"<w:pPrDefault><w:pPr>"
+LIBREOFFICE_NO_HANGING = b'<w:overflowPunct w:val="1"/>'  # "no hanging punctuation" as LibreOffice reads it
 
 
 def for_libreoffice(docx: bytes) -> bytes:
@@ -170,6 +172,14 @@ def for_libreoffice(docx: bytes) -> bytes:
     22 pt title two grid lines. The copy it converts has no grid; the exact 579-twip line pitch of
     the styles still gives 22 lines a page, and -0.25 pt of character spacing gives 16 - 0.25 =
     15.75 pt a character, 28 to the 156 mm line, as the grid does in Word and WPS.
+
+    The copy also turns hanging punctuation off. LibreOffice lets a closing mark that does not fit
+    hang past the line end, and then leaves it out of the PDF: "（停顿）没有。通过。" printed as "没有 /
+    通过。". Without hanging the last character before the mark moves down with it (27 characters on
+    that line). LibreOffice's DOCX import reads ``w:overflowPunct`` inverted (its writerfilter maps
+    the value 1 to "no hanging"), so the copy says ``w:val="1"`` to mean what Word calls 0;
+    tests/test_pdf_text.py compares every PDF's text with its .docx and fails if a LibreOffice
+    version reads it otherwise.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -181,6 +191,7 @@ def for_libreoffice(docx: bytes) -> bytes:
                 data = _DEFAULT_SIZE.sub(
                     rb'\1<w:spacing w:val="%d"/>\2' % LIBREOFFICE_CHAR_SPACING, data, count=1
                 )
+                data = data.replace(_PARAGRAPH_DEFAULTS, _PARAGRAPH_DEFAULTS + LIBREOFFICE_NO_HANGING, 1)
             dst.writestr(info, data)
     return out.getvalue()
 
@@ -237,35 +248,29 @@ def rendered_sources(db: Session, session: CongressSession) -> dict[str, str]:
     return sources
 
 
-def stale_documents(db: Session, session: CongressSession) -> tuple[list[Document], int]:
+def stale_documents(db: Session, session: CongressSession,
+                    store: storage.Store | None = None) -> tuple[list[Document], int]:
     """The registered .docx files whose PDF is missing or was rendered from other bytes; and the count of
-    up-to-date ones."""
-    root = Path(session.output_dir)
+    up-to-date ones. `store`: where the files are kept (unset: the session's output folder)."""
+    root = store or storage.FileStore(f"session/{session.key}", Path(session.output_dir))
     docs = db.scalars(select(Document).where(Document.session_id == session.id).order_by(Document.path)).all()
     pdfs = {d.path: d for d in docs if d.path.endswith(".pdf")}
     sources = rendered_sources(db, session)
     stale, fresh = [], 0
     for doc in docs:
-        if not doc.path.endswith(".docx") or not (root / doc.path).exists():
+        if not doc.path.endswith(".docx") or not root.exists(doc.path):
             continue
         target = pdf_path(doc.path)
         row = pdfs.get(target)
-        if row is not None and sources.get(target) == doc.sha256 and _file_sha(root / target) == row.sha256:
+        if row is not None and sources.get(target) == doc.sha256 and root.sha256(target) == row.sha256:
             fresh += 1
         else:
             stale.append(doc)
     return stale, fresh
 
 
-def _file_sha(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
-
-
 def render_missing(
-    db: Session, session: CongressSession, settings: Settings, *, actor: str = "system"
+    db: Session, session: CongressSession, settings: Settings, *, actor: str = "system", limit: int | None = None
 ) -> RenderReport:
     """Render every registered .docx of the session whose PDF is missing or stale; register the PDFs.
 
@@ -283,25 +288,31 @@ def render_missing(
         found = db.scalar(select(CongressSession).where(CongressSession.key == key))
         assert found is not None
         session = found
-        root = output_folder(db, session, settings)
-        stale, fresh = stale_documents(db, session)
+        output_folder(db, session, settings)
+        root = storage.session_store(settings, session)
+        stale, fresh = stale_documents(db, session, root)
         jobs = [(doc.path, doc.sha256, doc.kind, doc.step) for doc in stale]
         db.commit()  # end of the short read
         report = RenderReport(up_to_date=fresh)
         # only bytes that are what the database registered: a .docx left behind by an interrupted step
         # is rendered after that step has run again
-        jobs = [job for job in jobs if _file_sha(root / job[0]) == job[1]]
+        jobs = [job for job in jobs if root.sha256(job[0]) == job[1]]
+        if limit is not None:  # a part: the session flow renders in parts, yielding to a gate's input between
+            jobs = jobs[:limit]
         if not jobs:
             return report
         started = time.perf_counter()
-        pdfs, report.starts = convert_to_pdf([root / path for path, *_ in jobs])
-        report.seconds = time.perf_counter() - started
+        # the .docx files as paths on this machine (the database store copies them to a temp folder)
+        with root.local([path for path, *_ in jobs]) as local:
+            pdfs, report.starts = convert_to_pdf([local[path] for path, *_ in jobs])
+            report.seconds = time.perf_counter() - started
+            made = {pdf_path(path): normalize_pdf(pdfs[local[path]], created=docx_created(local[path]),
+                                                  seed=source_sha) for path, source_sha, *_ in jobs}
+        shas = root.put_many(made)
         written: dict[str, tuple[str, str, str, str]] = {}  # PDF path -> (its sha, source sha, kind, step)
         for path, source_sha, kind, step in jobs:
-            src = root / path
             target = pdf_path(path)
-            data = normalize_pdf(pdfs[src], created=docx_created(src), seed=source_sha)
-            written[target] = (write_output(root / target, data), source_sha, f"{kind}_pdf"[:32], step)
+            written[target] = (shas[target], source_sha, f"{kind}_pdf"[:32], step)
         sources: dict[str, str] = {}
         for target, (sha, source_sha, kind, step) in written.items():
             row = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == target))

@@ -3,17 +3,20 @@ township's output folder (documents registered with their hash), and the documen
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from congress.documents.builder import build_document, write_bytes_atomic
+from congress import storage
+from congress.documents import numbers
+from congress.documents.builder import markup_to_docx, render_text
 from congress.documents.overrides import township_environment
 from congress.ical.builder import TZ
-from congress.lifecycle.context import deputy_dict, doc_number, session_title
+from congress.lifecycle.context import deputy_dict, session_title
 from congress.messages import msg
 from congress.models import CongressSession, Deputy, FollowupDocument, Term, Township
 from congress.profiles import Profile, load_profile
@@ -96,36 +99,47 @@ def township_context(db: Session, township: Township, *, sign_date: date, doc_nu
 
 
 class TownshipOutputs:
-    """Writes follow-up files under <output>/<township code>/ and registers them with their hash."""
+    """Builds follow-up files under <output>/<township code>/ in memory and registers them with their hash.
+
+    The files are written once the transaction that registered them has committed (an ``after_commit``
+    hook on the database session; a rollback drops them), so no transaction is open while files go to
+    disk, and a file is never on disk for a registration that was rolled back. A write that fails after
+    the commit raises OutputWriteError (one line for staff); running the same command again writes the
+    same bytes.
+    """
 
     def __init__(self, db: Session, township: Township, settings: Settings):
         self.db, self.township = db, township
         self.root = Path(settings.output_dir).resolve() / township.code
+        self.store = storage.township_store(settings, township.code)  # that folder, or the shared database
         self.env = township_environment(township, settings)
         self.written: list[dict[str, str]] = []
 
-    def number(self, kind: str, year: int) -> str:
-        """The next 发文字号 of the kind's series in the year (counted from the documents already made)."""
-        series = SERIES.get(kind, "")
-        kinds = [k for k, s in SERIES.items() if s == series] if series else [kind]
-        made = self.db.scalar(select(func.count()).select_from(FollowupDocument).where(
-            FollowupDocument.township_id == self.township.id, FollowupDocument.kind.in_(kinds),
-            FollowupDocument.made_on >= date(year, 1, 1), FollowupDocument.made_on <= date(year, 12, 31))) or 0
-        return doc_number(f"{self.township.doc_prefix}{series}", year, made + 1)
+    def number(self, kind: str, year: int, *, subject: str | None = None, on: date | None = None,
+               actor: str = "system") -> str:
+        """The 发文字号 of a follow-up document from the township's register (congress/documents/numbers.py):
+        the next of its series (青人交, 青人督, …) in the year, unique even when two sweeps run at once. With a
+        `subject` naming the document, asking again gives the number it was given."""
+        return numbers.allocate(self.db, township=self.township, organ="congress", series=SERIES.get(kind, ""),
+                                subject=subject, year=year, issued_on=on, actor=actor)
 
     def document(self, kind: str, template: str, rel: str, context: dict[str, Any], *, title: str,
                  on: date) -> FollowupDocument:
         created = datetime.combine(on, time(9, 0), tzinfo=TZ).astimezone(UTC)
-        path = f"{rel}.docx"
-        sha = build_document(self.env, template, context, self.root / path, title=title,
-                             author=self.township.presidium_name, created=created)
-        return self._register(kind, path, sha, on)
+        data = markup_to_docx(render_text(self.env, template, context), title=title,
+                              author=self.township.presidium_name, created=created)
+        return self._register(kind, f"{rel}.docx", data, on)
 
     def calendar(self, kind: str, rel: str, data: bytes, *, on: date) -> FollowupDocument:
-        path = f"{rel}.ics"
-        return self._register(kind, path, write_bytes_atomic(self.root / path, data), on)
+        return self._register(kind, f"{rel}.ics", data, on)
 
-    def _register(self, kind: str, path: str, sha: str, on: date) -> FollowupDocument:
+    def workbook(self, kind: str, rel: str, data: bytes, *, on: date) -> FollowupDocument:
+        """An .xlsx beside a document (congress/workbooks.py), registered like it."""
+        return self._register(kind, f"{rel}.xlsx", data, on)
+
+    def _register(self, kind: str, path: str, data: bytes, on: date) -> FollowupDocument:
+        sha = hashlib.sha256(data).hexdigest()
+        storage.after_commit(self.db, self.store, path, data)
         doc = self.db.scalar(select(FollowupDocument).where(FollowupDocument.township_id == self.township.id,
                                                             FollowupDocument.path == path))
         if doc is None:

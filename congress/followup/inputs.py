@@ -1,5 +1,6 @@
-"""CSV files staff hand in between sessions: suggestions, letters and visits, training, reports to
-voters. UTF-8 or GBK; every problem names the file and the line; nothing here writes anywhere."""
+"""Files staff hand in between sessions: suggestions, resolution follow-up items, letters and visits,
+training, reports to voters. CSV (UTF-8 or GBK) or an .xlsx workbook; every problem names the file and
+the line (in a workbook: the sheet, the row and the column); nothing here writes anywhere."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 
 from congress import limits
 from congress.errors import InputError
-from congress.inputs import CODE_CHARS, YES, _Collector, _columns, _csv_rows, show
+from congress.inputs import CODE_CHARS, YES, _Collector, _read_csv, show
 from congress.messages import msg
+from congress.workbooks import problem_at
 
 CODES_SPLIT = re.compile(r"[、,，;；\s]+")
 
@@ -20,14 +22,24 @@ CODES_SPLIT = re.compile(r"[、,，;；\s]+")
 Spec = dict[str, tuple[tuple[str, ...], bool, str]]
 
 SUGGESTION_COLUMNS: Spec = {
-    "code": (("编号", "code"), True, "text"),
-    "title": (("标题", "title"), True, "text"),
-    "proposers": (("提出代表", "proposers"), True, "codes"),
-    "category": (("类别", "category"), False, "text"),
-    "office": (("承办单位", "office"), True, "text"),
+    "code": (("编号", "建议编号", "code"), True, "text"),
+    "title": (("标题", "建议标题", "案由", "title"), True, "text"),
+    "proposers": (("提出代表", "领衔代表", "提出代表编号", "proposers"), True, "codes"),
+    "category": (("类别", "建议类别", "category"), False, "text"),
+    "office": (("承办单位", "主办单位", "交办单位", "office"), True, "text"),
     "complex": (("难度较大", "complex"), False, "bool"),
-    "text": (("内容", "text"), True, "text"),
-    "raised_on": (("提出日期", "raised_on"), True, "date"),
+    "text": (("内容", "建议内容", "text"), True, "text"),
+    "raised_on": (("提出日期", "提出时间", "raised_on"), True, "date"),
+}
+# Follow-up items of adopted resolutions (决议落实事项), handed over like suggestions.
+ITEM_COLUMNS: Spec = {
+    "code": (("编号", "事项编号", "code"), True, "text"),
+    "resolution": (("决议", "决议编号", "resolution"), True, "text"),
+    "title": (("事项", "落实事项", "标题", "title"), True, "text"),
+    "office": (("承办单位", "责任单位", "office"), True, "text"),
+    "handed_over_on": (("交办日期", "handed_over_on"), True, "date"),
+    "due_on": (("办理期限", "办结期限", "due_on"), True, "date"),
+    "text": (("内容", "具体要求", "text"), False, "text"),
 }
 PETITION_COLUMNS: Spec = {
     "code": (("编号", "code"), True, "text"),
@@ -79,32 +91,32 @@ _DIGITS = re.compile(r"^[0-9]{1,9}$")
 
 
 def load_rows(path: Path, spec: Spec, roster: set[str]) -> list[Row]:
-    """The rows of a CSV checked against the spec and the roster's codes; all problems raised together."""
-    out = _Collector(path)
-    file_kind = "suggestions" if spec is SUGGESTION_COLUMNS else "records"
-    records, header, _ = _csv_rows(path, kind=file_kind)
-    columns = _columns(header, {k: (aliases, required) for k, (aliases, required, _) in spec.items()}, out)
-    out.fail()
+    """The rows of a CSV or a workbook checked against the spec and the roster's codes; all problems raised
+    together."""
+    file_kind = "suggestions" if spec is SUGGESTION_COLUMNS else "items" if spec is ITEM_COLUMNS else "records"
+    out, records, columns, _ = _read_csv(
+        path, {k: (aliases, required) for k, (aliases, required, _) in spec.items()}, kind=file_kind)
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for line, record in records:
         values: dict[str, Any] = {}
         for key, (aliases, required, kind) in spec.items():
             raw = record.get(columns.get(key, ""), "") if key in columns else ""
+            where = out.cell(line, key)  # in a workbook: the cell
             if not raw:
                 if required:
-                    out.add(msg("input.empty_field", column=aliases[0]), line=line)
+                    out.add(msg("input.empty_field", column=aliases[0]), line=where)
                 values[key] = {"bool": False, "codes": [], "int": 0, "date": None}.get(kind, "")
                 continue
             if kind in ("text", "code"):
-                raw = out.check_text(raw, cap=CELL_CHARS.get(key, limits.MAX_TEXT_CHARS), line=line,
+                raw = out.check_text(raw, cap=CELL_CHARS.get(key, limits.MAX_TEXT_CHARS), line=where,
                                      file_name=key in FILE_NAME_CELLS, multiline=key not in CELL_CHARS)
-            values[key] = _convert(out, line, aliases[0], raw, kind, roster) if raw else (
+            values[key] = _convert(out, where, aliases[0], raw, kind, roster) if raw else (
                 "" if kind in ("text", "code") else None)
         code = values.get("code", "")
         if code in seen:
-            out.add(msg("input.duplicate_key", key=show(code)) + msg("followup.first_seen", line=seen[code]),
-                    line=line)
+            out.add(msg("input.duplicate_key", key=show(code)) + msg("followup.first_seen", line=int(seen[code])),
+                    line=out.cell(line, "code"))
         elif code:
             seen[code] = line
         rows.append(Row(line, values))
@@ -117,7 +129,7 @@ def load_rows(path: Path, spec: Spec, roster: set[str]) -> list[Row]:
 def _convert(out: _Collector, line: int, column: str, raw: str, kind: str, roster: set[str]) -> Any:
     if kind == "date":
         try:
-            day = date.fromisoformat(raw.replace("/", "-"))
+            day = parse_day(raw)
         except ValueError:
             out.add(msg("input.bad_value", value=show(raw), what=f"{column}（YYYY-MM-DD）"), line=line)
             return None
@@ -146,6 +158,17 @@ def _convert(out: _Collector, line: int, column: str, raw: str, kind: str, roste
     return raw
 
 
+_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_day(text: str) -> date:
+    """A date as offices write it: 2027-03-01, 2027/3/1, 2027.3.1, 2027年3月1日; ValueError otherwise."""
+    match = _DAY.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    return date(int(match[1]), int(match[2]), int(match[3]))
+
+
 def item_problems(*, code: str, title: str, office: str, text: str, dates: tuple[date, ...] = ()) -> list[str]:
     """What is wrong with a resolution item typed on the command line or a form (empty when nothing)."""
     out = _Collector(Path("-"))
@@ -163,7 +186,4 @@ def item_problems(*, code: str, title: str, office: str, text: str, dates: tuple
 def fail_at(path: Path, problems: list[tuple[int | None, str]]) -> None:
     """Raise the problems found against the database (duplicates of stored records) with their lines."""
     if problems:
-        out = _Collector(path)
-        for line, problem in problems:
-            out.add(problem, line=line)
-        raise InputError(out.problems)
+        raise InputError([problem_at(line, problem, _Collector(path).file) for line, problem in problems])

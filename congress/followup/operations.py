@@ -31,7 +31,7 @@ from congress.followup.common import (
     township_context,
     township_sessions,
 )
-from congress.followup.inputs import SUGGESTION_COLUMNS, fail_at, item_problems, load_rows
+from congress.followup.inputs import ITEM_COLUMNS, SUGGESTION_COLUMNS, fail_at, item_problems, load_rows
 from congress.holidays import is_rest_day
 from congress.ical.builder import TZ, Entry, Person, calendar_bytes
 from congress.lifecycle.context import deputy_dict
@@ -372,6 +372,36 @@ def add_resolution_item(
     audit(db, actor=actor, action="resolution_item_handed_over", township_id=township.id, code=code,
           resolution=resolution.key, office=office, due_on=due_on.isoformat())
     return item
+
+
+def import_resolution_items(db: Session, *, session_key: str, path: Path, actor: str,
+                            settings: Settings) -> list[ResolutionItem]:
+    """Resolution follow-up items from a CSV or .xlsx (决议落实事项); any bad line rejects the whole file."""
+    session = db.scalar(select(CongressSession).where(CongressSession.key == session_key))
+    if session is None:
+        raise FollowupError(msg("cli.unknown_session", key=session_key))
+    township = session.term.township
+    rows = load_rows(path, ITEM_COLUMNS, set())
+    adopted = set(db.scalars(select(Resolution.key).where(Resolution.session_id == session.id,
+                                                          Resolution.status == "adopted")))
+    problems: list[tuple[int | None, str]] = []
+    for row in rows:
+        v = row.values
+        if v["resolution"] not in adopted and f"resolution-{v['resolution']}" not in adopted:
+            problems.append((row.line, msg("followup.unknown_resolution", key=v["resolution"], session=session_key)))
+        if _code_taken(db, township, v["code"]):
+            problems.append((row.line, msg("followup.code_taken", code=v["code"])))
+        if v["due_on"] and v["handed_over_on"] and v["due_on"] <= v["handed_over_on"]:
+            problems.append((row.line, msg("followup.due_before_handover", due=v["due_on"].isoformat(),
+                                           on=v["handed_over_on"].isoformat())))
+    fail_at(path, problems)
+    items = [add_resolution_item(db, session_key=session_key, resolution_key=row.values["resolution"],
+                                 code=row.values["code"], title=row.values["title"], text=row.values["text"],
+                                 office=row.values["office"], handed_over_on=row.values["handed_over_on"],
+                                 due_on=row.values["due_on"], actor=actor, settings=settings) for row in rows]
+    audit(db, actor=actor, action="resolution_items_imported", session=session, source=display_path(path),
+          count=len(items))
+    return items
 
 
 # --- views for documents ---------------------------------------------------------------------------

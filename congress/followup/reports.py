@@ -1,13 +1,15 @@
 """The 代表建议办理情况报告 for the next session, and each deputy's duty record (代表履职档案).
 
 The figures are computed here from the database as of a date, and the documents print exactly these
-figures, so a test can compare the report with the data.
+figures, so a test can compare the report with the data. Beside the report a workbook lists every
+suggestion and item (代表建议办理情况一览表); beside the duty records one summarises every deputy; the
+overdue list is a workbook too (written by the sweep, and on demand).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +29,7 @@ from congress.followup.common import (
     township_sessions,
 )
 from congress.followup.operations import rounds_of, township_items, township_suggestions
+from congress.ical.builder import TZ
 from congress.lifecycle.context import STATUS_CN, deputy_dict
 from congress.lifecycle.operations import audit
 from congress.messages import msg
@@ -40,7 +43,9 @@ from congress.models import (
     Training,
     VoterReport,
 )
+from congress.profiles import Citation
 from congress.settings import Settings
+from congress.workbooks import Column, Sheet, build_workbook
 
 
 def _rate(part: int, whole: int) -> str:
@@ -135,6 +140,10 @@ def handling_report(db: Session, *, session_key: str, as_of: date, actor: str, s
                figures=figures, citation=str(profile_of(township).rule("suggestion_reply").citation))
     doc = out.document("handling_report", "handling_report.md.j2", f"报告/代表建议办理情况报告-{session.key}-{as_of}",
                        ctx, title=f"关于{ctx['source_session']['title']}代表建议办理情况的报告", on=as_of)
+    title = f"{ctx['source_session']['title']}代表建议办理情况一览表"
+    out.workbook("handling_list_workbook", f"报告/代表建议办理情况一览表-{session.key}-{as_of}",
+                 build_workbook(handling_sheets(figures, title=title), title=title, author=township.presidium_name,
+                                created=_created(as_of)), on=as_of)
     audit(db, actor=actor, action="handling_report_written", session=session,
           as_of=as_of.isoformat(), path=doc.path, total=figures["totals"]["total"],
           on_time_rate=figures["totals"]["on_time_rate"], satisfaction_rate=figures["totals"]["satisfaction_rate"])
@@ -246,6 +255,105 @@ def write_duty_records(db: Session, *, township: Township, start: date, end: dat
         docs.append(out.document("duty_record", "duty_record.md.j2",
                                  f"履职档案/{start}至{end}/{code}-{record['deputy']['name']}", ctx,
                                  title=f"{record['deputy']['name']}代表履职档案", on=end))
+    title = f"{township.name}人民代表大会代表履职情况汇总"
+    out.workbook("duty_records_workbook", f"履职档案/{start}至{end}/代表履职情况汇总", build_workbook(
+        duty_sheets([duty_record(db, township, code, start=start, end=end) for code in wanted], title=title),
+        title=title, author=township.presidium_name, created=_created(end)), on=end)
     audit(db, actor=actor, action="duty_records_written", township_id=township.id, start=start.isoformat(),
           end=end.isoformat(), deputies=len(docs), flagged=sorted(flagged_absences(db, township)))
     return docs
+
+
+# --- the same figures as workbooks ---------------------------------------------------------------------
+
+
+def _created(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=TZ).astimezone(UTC)
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def handling_sheets(figures: dict[str, Any], *, title: str) -> list[Sheet]:
+    """代表建议办理情况一览表: every suggestion, the figures per office, the resolution items — as of a date."""
+    as_of = msg("data.export.as_of", day=f"{figures['as_of'].year}年{figures['as_of'].month}月{figures['as_of'].day}日")
+    suggestions = Sheet("建议办理情况", [
+        Column("编号"), Column("建议标题"), Column("类别"), Column("承办单位"), Column("来源"), Column("答复期限"),
+        Column("答复日期"), Column("按期答复"), Column("办理次数", "number"), Column("测评"), Column("状态")],
+        [[r["code"], r["title"], r["category"] or None, r["office"], r["source_cn"], r["due_date"], r["replied_on"],
+          _yes(r["on_time"]) if r["replied_on"] else None, r["rounds"], r["rating_cn"] or None, r["state_cn"]]
+         for r in figures["suggestions"]], title=title, notes=[as_of])
+    offices = Sheet("承办单位", [
+        Column("承办单位"), Column("件数", "number"), Column("已交办", "number"), Column("已答复", "number"),
+        Column("按期答复", "number"), Column("按期答复率"), Column("已测评", "number"), Column("满意", "number"),
+        Column("基本满意", "number"), Column("不满意", "number"), Column("满意率"), Column("已办结", "number")],
+        [[o["office"], o["total"], o["handed_over"], o["replied"], o["on_time"], o["on_time_rate"], o["rated"],
+          o["satisfied"], o["basically"], o["unsatisfied"], o["satisfaction_rate"], o["closed"]]
+         for o in [*figures["offices"], {"office": "合计", **figures["totals"]}]], title=title, notes=[as_of])
+    items = Sheet("决议落实事项", [
+        Column("编号"), Column("事项"), Column("决议"), Column("承办单位"), Column("办理期限"), Column("答复日期"),
+        Column("按期答复")],
+        [[i["code"], i["title"], i["resolution"], i["office"], i["due_date"], i["replied_on"],
+          _yes(i["on_time"]) if i["replied_on"] else None] for i in figures["resolution_items"]],
+        title=title, notes=[as_of])
+    return [suggestions, offices, items]
+
+
+def duty_sheets(records: list[dict[str, Any]], *, title: str) -> list[Sheet]:
+    """代表履职情况汇总: a row per deputy, then attendance, suggestions and activities a row each."""
+    summary: list[list[Any]] = []
+    attendance: list[list[Any]] = []
+    suggestions: list[list[Any]] = []
+    activities: list[list[Any]] = []
+    for record in records:
+        d = record["deputy"]
+        who = [d["code"], d["name"]]
+        statuses = [a["status_cn"] for a in record["attendance"]]
+        absences = record["absences"]
+        summary.append([*who, d.get("group", ""), sum(s.startswith("出席") for s in statuses),
+                        sum(s.startswith("请假") for s in statuses), sum(s.startswith("缺席") for s in statuses),
+                        len(record["suggestions"]), sum(1 for s in record["suggestions"] if s["lead"]),
+                        len(record["activities"]), absences["count"],
+                        msg("data.export.absence_flag", count=absences["count"], limit=absences["limit"],
+                            citation=Citation.parse(absences["citation"]).label) if absences["flagged"] else None])
+        attendance += [[*who, a["session"], a["date"], a["status_cn"]] for a in record["attendance"]]
+        suggestions += [[*who, s["code"], s["title"], s["office"], s["date"], _yes(s["lead"]), s["rating_cn"] or None,
+                         s["state_cn"]] for s in record["suggestions"]]
+        activities += [[*who, a["date"], a["kind_cn"], a["title"], a["place"] or None] for a in record["activities"]]
+    notes = [msg("data.export.period_only", start=records[0]["start"].isoformat(),
+                 end=records[0]["end"].isoformat())] if records else []
+    n = "number"
+    return [
+        Sheet("汇总", [Column("代表编号"), Column("姓名"), Column("代表小组"), Column("出席会议", n), Column("请假", n),
+                       Column("缺席", n), Column("提出建议", n), Column("领衔", n), Column("参加活动", n),
+                       Column("未经批准缺席次数", n), Column("提示")], summary, title=title, notes=notes),
+        Sheet("出席会议", [Column("代表编号"), Column("姓名"), Column("会议"), Column("开会日期"), Column("出席情况")],
+              attendance, title=title, notes=notes),
+        Sheet("提出建议", [Column("代表编号"), Column("姓名"), Column("建议编号"), Column("建议标题"), Column("承办单位"),
+                           Column("提出日期"), Column("领衔"), Column("测评"), Column("状态")], suggestions, title=title,
+              notes=notes),
+        Sheet("参加活动", [Column("代表编号"), Column("姓名"), Column("日期"), Column("活动"), Column("内容"),
+                           Column("地点")], activities, title=title, notes=notes),
+    ]
+
+
+def overdue_title(township: Township) -> str:
+    return f"{township.name}代表建议和决议落实事项逾期清单"
+
+
+def overdue_sheets(rows: list[dict[str, Any]], *, township: Township, today: date) -> list[Sheet]:
+    """逾期督办清单: items still unanswered after their due date (`sweeper.overdue_rounds`), most overdue first."""
+    title = overdue_title(township)
+    return [Sheet("逾期清单", [
+        Column("编号"), Column("类别"), Column("标题"), Column("承办单位"), Column("第几次办理", "number"),
+        Column("交办日期"), Column("答复期限"), Column("逾期天数", "number"), Column("已督办（升级）日期")],
+        [[r["code"], "代表建议" if r["kind"] == "suggestion" else "决议落实事项", r["title"], r["office"], r["round"],
+          r["handed_over_on"], r["due_date"], r["overdue_days"], r.get("escalated_on")] for r in rows],
+        title=title, notes=[msg("data.export.as_of", day=f"{today.year}年{today.month}月{today.day}日")])]
+
+
+def overdue_workbook(rows: list[dict[str, Any]], *, township: Township, today: date) -> bytes:
+    """The overdue list as an .xlsx (the sweep writes it beside its 逾期督办清单; the dashboard on demand)."""
+    return build_workbook(overdue_sheets(rows, township=township, today=today), title=overdue_title(township),
+                          author=township.presidium_name, created=_created(today))

@@ -24,6 +24,7 @@ from congress.followup.common import (
     township_sessions,
 )
 from congress.followup.operations import adopt_session_handovers, item_of, reminder_view, write_calendar
+from congress.followup.reports import overdue_workbook
 from congress.lifecycle.operations import audit
 from congress.models import HandlingRound, PresidiumMeeting, Reminder, Township
 from congress.settings import Settings
@@ -114,6 +115,9 @@ def sweep_township(db: Session, *, township: Township, today: date, actor: str, 
         doc = out.document("overdue_list", "overdue_list.md.j2",
                            f"催办/{today.isoformat()}/逾期督办清单-{first_id}", ctx, title="代表建议逾期督办清单",
                            on=today)
+        out.workbook("overdue_list_workbook", f"催办/{today.isoformat()}/逾期督办清单-{first_id}",
+                     overdue_workbook(overdue_rounds(db, township, today=today), township=township, today=today),
+                     on=today)
         for rnd in escalations:
             for reminder in db.scalars(select(Reminder).where(Reminder.round_id == rnd.id,
                                                               Reminder.kind == "escalation")):

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from congress import rules
 from congress.audit import chain
+from congress.documents.numbers import store_township_settings
 from congress.errors import InputError, Problem, display_path
 from congress.inputs import AttendanceRow, SessionSpec, Tallies
 from congress.lifecycle import elections as election_rules
+from congress.lifecycle import papers as motion_rules
 from congress.lifecycle.claim import lock_for_load
 from congress.messages import msg
 from congress.models import (
@@ -152,6 +154,7 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
                  "doc_prefix"):
         setattr(township, name, spec.township[name])
     db.flush()
+    store_township_settings(db, township=township, values=spec.township)
     db.execute(delete(Officer).where(Officer.township_id == township.id))
     for i, officer in enumerate(spec.officers):
         db.add(Officer(township_id=township.id, position=i, name=officer["name"], title=officer["title"]))
@@ -162,12 +165,15 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
         db.add(term)
         db.flush()
     term.start_year = spec.term["start_year"]
+    for name in ("election_date", "population", "deputy_quota", "quota_extra"):
+        setattr(term, name, spec.term[name])
     deputies = {d.code: d for d in db.scalars(select(Deputy).where(Deputy.term_id == term.id))}
     for i, row in enumerate(spec.roster.rows):
         deputy = deputies.get(row.code) or Deputy(term_id=term.id, code=row.code)
         deputy.position, deputy.name, deputy.gender = i, row.name, row.gender
         deputy.group_name, deputy.constituency, deputy.contact = row.group, row.constituency, row.phone
         deputy.occupation, deputy.status = row.occupation, row.status
+        deputy.ethnicity, deputy.born = row.ethnicity, row.born
         db.add(deputy)
     for code, deputy in deputies.items():
         if code not in spec.roster.codes:
@@ -183,6 +189,12 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
     for name, value in values.items():
         setattr(session, name, value)
     session.presidium_codes = s["presidium"]
+    session.nomination_deadline, session.nomination_deadline_time = s["nomination_deadline"], s[
+        "nomination_deadline_time"]
+    session.proposers, session.executive_chairs = s["proposers"], s["executive_chairs"]
+    session.first_term = spec.first_term
+    for name in ("secretary_general", "scrutineers", "attendees", "group_convenors", "presidium_meetings"):
+        setattr(session, name, s[name])
     if existing is None:
         session.output_dir = str((output_root / spec.key).resolve())
     # a reloaded session keeps the folder its files are in: the writers follow a changed setting through
@@ -200,10 +212,35 @@ def load_session(db: Session, *, spec: SessionSpec, actor: str, output_root: Pat
     # which rules come from the province profile rather than the national baseline
     overrides = {key: f"{rule.source_profile}: {rule.citation}" for key, rule in spec.profile.rules.items()
                  if rule.source_profile != "national"}
+    # what decides who may be elected and whether the plan is lawful (docs/rules.md), as loaded
+    plan = {"kind": s["kind"], "presidium": s["presidium"], "proposers": s["proposers"],
+            "executive_chairs": s["executive_chairs"], "first_term": spec.first_term,
+            "nomination_deadline": (f"{s['nomination_deadline'].isoformat()} {s['nomination_deadline_time']}"
+                                    if s["nomination_deadline"] else None),
+            "term": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in spec.term.items()},
+            "candidates": {e.key: election_rules.candidate_values(e) for e in session_elections_of(db, session)},
+            # who presides over each sitting and who watches the count (LOL 第十九条, EL 第四十三条)
+            "sitting_chairs": {st.key: st.chair for st in spec.sittings if st.chair},
+            "secretary_general": s["secretary_general"], "scrutineers": s["scrutineers"]}
     audit(db, actor=actor, action="session_loaded" if existing is None else "session_reloaded", session=session,
           source=display_path(spec.path), sha256=spec.sha256, deputies=len(spec.roster.active),
-          profile=spec.profile.name, profile_overrides=overrides, warnings=spec.warnings)
+          profile=spec.profile.name, profile_overrides=overrides, warnings=spec.warnings, plan=plan)
     return session, True
+
+
+def measures_key(election_key: str) -> str:
+    """The key of the vote adopting an election's 选举办法."""
+    return f"election-measures-{election_key}"
+
+
+def measures_subject(kind: str, title: str) -> str:
+    """What the 选举办法 vote adopts: 补选青山镇人民代表大会副主席的办法."""
+    return f"{'补选' if kind == 'by_election' else '选举'}{title}的办法"
+
+
+def session_elections_of(db: Session, session: CongressSession) -> list[Election]:
+    """The session's elections in order."""
+    return list(db.scalars(select(Election).where(Election.session_id == session.id).order_by(Election.position)))
 
 
 def _clear_plan(db: Session, session: CongressSession) -> None:
@@ -220,7 +257,7 @@ def _clear_plan(db: Session, session: CongressSession) -> None:
 def _add_plan(db: Session, session: CongressSession, spec: SessionSpec) -> None:
     for i, st in enumerate(spec.sittings):
         db.add(Sitting(session_id=session.id, position=i, key=st.key, kind=st.kind, day=st.day, start=st.start,
-                       end=st.end, title=st.title, place=st.place))
+                       end=st.end, title=st.title, place=st.place, chair_code=st.chair))
     agenda: list[tuple[str, str, str | None]] = []
     for i, report in enumerate(spec.reports):
         db.add(Report(session_id=session.id, position=i, key=report.key, kind=report.kind, title=report.title,
@@ -228,25 +265,41 @@ def _add_plan(db: Session, session: CongressSession, spec: SessionSpec) -> None:
                       resolution_title=report.resolution, deliberation=report.deliberation))
         verb = "审查和批准" if report.kind == "budget" else "听取和审议"
         agenda.append((f"{verb}{report.title}", "report", report.key))
-    votes = [("presidium-list", "主席团成员名单", "preparatory"), ("agenda", "会议议程", "preparatory")]
+    # the 秘书长 is adopted with the presidium list, in the same vote (congress/lifecycle/presidium.py)
+    slate = "主席团成员和秘书长名单" if spec.session.get("secretary_general") else "主席团成员名单"
+    votes = [("presidium-list", slate, "preparatory"), ("agenda", "会议议程", "preparatory")]
+    if spec.first_term.get("credentials_committee"):  # adopted by the first session (LOL 第三十七条)
+        votes.append(("credentials-committee", "代表资格审查委员会组成人员名单", "plenary"))
+    # each election's 选举办法 is decided by the congress before its ballot (LOL 第三十条; docs/rules.md)
+    votes += [(measures_key(e.key), measures_subject(e.kind, e.title), "plenary") for e in spec.elections]
     votes += [(f"resolution-{r.key}", r.resolution, "plenary") for r in spec.reports if r.resolution]
+    votes += motion_rules.planned_votes(spec.motions)  # the presidium's report on the motions, and those listed
     for i, (key, subject, stage) in enumerate(votes):
-        db.add(Vote(session_id=session.id, position=i, key=key, subject=subject, stage=stage))
+        db.add(Vote(session_id=session.id, position=i, key=key, subject=subject, stage=stage,
+                    method="ballot" if key in spec.session.get("ballot_votes", ()) else "show_of_hands"))
     for i, e in enumerate(spec.elections):
         election = Election(session_id=session.id, position=i, key=e.key, office=e.office, title=e.title,
                             kind=e.kind, seats=e.seats, extra_candidates=e.extra_candidates,
-                            nominated_by=e.nominated_by, nominators=e.nominators)
-        election.candidates = [Candidate(position=j, name=c.name, gender=c.gender, born=c.born, title=c.title)
+                            nominated_by=e.nominated_by, nominators=e.nominators, incumbents=e.incumbents,
+                            sitting_key=e.sitting)
+        roster = spec.roster.codes  # a deputy candidate's 民族 and 出生年月 default to the roster's
+        election.candidates = [Candidate(position=j, name=c.name, gender=c.gender,
+                                         born=c.born or (roster[c.code].born if c.code in roster else ""),
+                                         ethnicity=c.ethnicity or (roster[c.code].ethnicity if c.code in roster else ""),
+                                         title=c.title, code=c.code, nominated_by=c.nominated_by,
+                                         nominators=list(c.nominators))
                                for j, c in enumerate(e.candidates)]
         db.add(election)
+        agenda.append((f"表决通过{measures_subject(e.kind, e.title)}", "vote", measures_key(e.key)))
         agenda.append((f"{'补选' if e.kind == 'by_election' else '选举'}{e.title}", "election", e.key))
     if any(r.resolution for r in spec.reports):
         agenda.append(("表决通过有关决议", "vote", None))
+    agenda += motion_rules.planned_agenda(spec.motions)
     for i, (title, kind, ref) in enumerate(agenda):
         db.add(AgendaItem(session_id=session.id, position=i, title=title, kind=kind, ref_key=ref))
     for i, m in enumerate(spec.motions):
         db.add(Motion(session_id=session.id, position=i, kind=m["kind"], title=m["title"], sponsors=m["sponsors"],
-                      extra={"target": m["target"]} if m["target"] else {}))
+                      extra=motion_rules.stored_extra(m)))
     for i, sg in enumerate(spec.suggestions):
         db.add(Suggestion(session_id=session.id, position=i, code=sg.code, title=sg.title, text=sg.text,
                           proposers=sg.proposers, category=sg.category, office=sg.office, complex=sg.complex))
@@ -384,12 +437,11 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
             problems.append(Problem(file, msg("input.unknown_election", key=key, keys="、".join(elections)),
                                     etally.line))
             continue
-        names = [c.name for c in election.candidates]
-        for rnd in etally.rounds:
-            problems += [Problem(file, message, rnd.line, f"elections.{key}.rounds.{rnd.number - 1}")
-                         for _, message in election_rules.round_problems(
-                             subject=election.title, seats=election.seats, total=total, present=present,
-                             rnd=election_rules.round_data(rnd), candidates=names)]
+        lines = {rnd.number: rnd.line for rnd in etally.rounds}
+        problems += [Problem(file, message, lines.get(number), f"elections.{key}.rounds.{number - 1}")
+                     for number, _, message in election_rules.election_problems(
+                         profile, election_rules.spec_of(election),
+                         [election_rules.round_data(r) for r in etally.rounds], total=total, present=present)]
     if problems:
         raise InputError(problems)
     warnings = [
@@ -430,7 +482,8 @@ def record_tallies(db: Session, session: CongressSession, tallies: Tallies, *, a
             er = ElectionRound(number=rnd.number, kind=rnd.kind, seats=election.seats, candidates=list(rnd.votes),
                                ballots_issued=rnd.ballots_issued, ballots_returned=rnd.ballots_returned,
                                ballots_void=rnd.ballots_void, valid=True, recorded_by=actor, recorded_at=at)
-            er.counts = [RoundCount(position=i, name=n, votes=v, write_in=False)
+            er.counts = [RoundCount(position=i, name=n, votes=v, write_in=False, against=rnd.against.get(n),
+                                    abstain=rnd.abstain.get(n))
                          for i, (n, v) in enumerate(rnd.votes.items())]
             er.counts += [RoundCount(position=len(rnd.votes) + i, name=n, votes=v, write_in=True)
                           for i, (n, v) in enumerate(rnd.write_ins.items())]

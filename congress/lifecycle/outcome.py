@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from congress import storage
 from congress.audit import chain
 from congress.audit.trail import OUTCOME_FILE, Trail, session_trail
-from congress.documents.builder import markup_to_docx, render_text, write_bytes_atomic
+from congress.documents.builder import markup_to_docx, render_text
 from congress.documents.overrides import township_environment
 from congress.ical.builder import TZ
 from congress.lifecycle import operations as ops
@@ -66,7 +67,7 @@ def build_outcome(db: Session, session: CongressSession) -> dict[str, Any]:
                        "rule": check.rule, "citation": str(check.citation)}
     votes = [{
         "key": v.key, "subject": v.subject, "stage": v.stage, "yes": v.yes, "no": v.no, "abstain": v.abstain,
-        "total": v.total, "required": v.required, "passed": v.passed,
+        "total": v.total, "required": v.required, "passed": v.passed, "method": v.method,
         "citation": str(profile.rule("majority").citation),
     } for v in db.scalars(select(Vote).where(Vote.session_id == session.id).order_by(Vote.position))]
     elections = []
@@ -80,6 +81,8 @@ def build_outcome(db: Session, session: CongressSession) -> dict[str, Any]:
                 "ballots_returned": r.ballots_returned, "ballots_void": r.ballots_void, "valid": r.valid,
                 "votes": {c.name: c.votes for c in r.counts if not c.write_in},
                 "write_ins": {c.name: c.votes for c in r.counts if c.write_in},
+                "against": {c.name: c.against for c in r.counts if not c.write_in and c.against is not None},
+                "abstain": {c.name: c.abstain for c in r.counts if not c.write_in and c.abstain is not None},
                 "elected": list(r.elected), "tied": list(r.tied), "reasons": dict(r.reasons),
             } for r in e.rounds],
             "elected": list(e.elected), "unfilled": e.seats - len(e.elected),
@@ -140,7 +143,8 @@ def _finalize_once(db: Session, session_key: str, *, actor: str, settings: Setti
     session = ops.get_session(db, session_key)
     if session is None:
         raise LookupError(msg("cli.unknown_session", key=session_key))
-    root = ops.output_folder(db, session, settings)
+    ops.output_folder(db, session, settings)
+    root = storage.session_store(settings, session)
     township_id = session.term.township_id
     head = chain.head(db, chain.chain_key(township_id))
     trail = session_trail(db, session)
@@ -158,9 +162,9 @@ def _finalize_once(db: Session, session_key: str, *, actor: str, settings: Setti
     outcome = build_outcome(db, session)
     nested.rollback()
     fingerprint = chain.content_hash(outcome)
-    path = root / OUTCOME_FILE
-    if _unchanged(trail, OUTCOME_FILE, fingerprint, path):
-        outcome = json.loads(path.read_text(encoding="utf-8"))
+    path = Path(session.output_dir) / OUTCOME_FILE  # as the audit event names it, whichever store keeps it
+    if _unchanged(trail, OUTCOME_FILE, fingerprint, root):
+        outcome = json.loads(root.get(OUTCOME_FILE).decode("utf-8"))
     else:
         outcome["audit_chain"] = head.as_dict()
         pending[OUTCOME_FILE] = json.dumps(outcome, ensure_ascii=False, indent=2).encode("utf-8")
@@ -168,7 +172,7 @@ def _finalize_once(db: Session, session_key: str, *, actor: str, settings: Setti
     db.commit()  # what was read (and an adopted output folder); nothing is held while the files are written
     if not pending:
         return outcome
-    files = {rel: write_bytes_atomic(root / rel, data) for rel, data in pending.items()}
+    files = root.put_many(pending)
     session = ops.get_session(db, session_key)
     assert session is not None
     if chain.locked_head(db, township_id) != head:
@@ -191,21 +195,14 @@ def _register_report(db: Session, session: CongressSession, sha: str) -> None:
     db.flush()
 
 
-def _unchanged(trail: Trail, rel: str, fingerprint: str, path: Path) -> bool:
+def _unchanged(trail: Trail, rel: str, fingerprint: str, store: storage.Store) -> bool:
     """The file was written from this content, is audited, and is still the audited bytes."""
     audited = trail.files.get(rel)
     return (trail.contents.get(rel) == fingerprint and audited is not None
-            and _file_sha(path) == audited.value)
+            and store.sha256(rel) == audited.value)
 
 
-def _file_sha(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
-
-
-def _audit_report(db: Session, session: CongressSession, settings: Settings, root: Path, head: chain.Head,
+def _audit_report(db: Session, session: CongressSession, settings: Settings, root: storage.Store, head: chain.Head,
                   trail: Trail) -> tuple[bytes, str] | None:
     """The step-completion report's bytes and content fingerprint when its content changed, else None."""
     profile = ops.profile_of(session)
@@ -236,8 +233,7 @@ def _audit_report(db: Session, session: CongressSession, settings: Settings, roo
                                       "created": created.isoformat(),
                                       "text": render_text(env, "audit_report.md.j2", {**ctx, "chain_head": None})})
     doc = db.scalar(select(Document).where(Document.session_id == session.id, Document.path == REPORT))
-    if doc is not None and doc.sha256 == _file_sha(root / REPORT) and _unchanged(trail, REPORT, fingerprint,
-                                                                                 root / REPORT):
+    if doc is not None and doc.sha256 == root.sha256(REPORT) and _unchanged(trail, REPORT, fingerprint, root):
         return None
     text = render_text(env, "audit_report.md.j2", {**ctx, "chain_head": head.as_dict()})
     return markup_to_docx(text, title=title, author=township.presidium_name, created=created), fingerprint

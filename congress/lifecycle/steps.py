@@ -7,6 +7,7 @@ and ends done, waiting (a human gate), or blocked (a rule). A finished step is n
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,27 +17,34 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from congress import rules
+from congress import rules, storage
 from congress.calendar import entries as cal
 from congress.calendar.files import write_session_calendars
+from congress.deputies import links as deputy_links
+from congress.documents import numbers
 from congress.documents.builder import markup_to_docx, render_text, write_bytes_atomic
 from congress.documents.overrides import township_environment
-from congress.errors import OutputWriteError, SessionHalted
+from congress.errors import InputError, OutputWriteError, SessionHalted
 from congress.holidays import is_rest_day
 from congress.ical.builder import TZ, calendar_bytes
 from congress.lifecycle import elections as election_rules
 from congress.lifecycle import operations as ops
+from congress.lifecycle import papers
+from congress.lifecycle import presidium_documents as presidium_docs
 from congress.lifecycle.claim import claim_session
 from congress.lifecycle.context import (
+    ELECTION_KIND_CN,
     ROUND_KIND_CN,
     STATUS_CN,
     common_context,
     deputy_dict,
-    doc_number,
     election_dict,
+    election_file_names,
     report_dict,
+    report_file_names,
     session_elections,
     session_title,
+    sitting_day,
     vote_dict,
 )
 from congress.messages import msg
@@ -55,14 +63,27 @@ from congress.models import (
 )
 from congress.profiles import Profile
 from congress.settings import Settings
-from congress.strokes import by_strokes
+from congress.strokes import by_strokes, stroke_key
+
+log = logging.getLogger(__name__)
 
 STEPS: tuple[str, ...] = (
     "plan", "party_approval", "presidium_decision", "notices", "checkin_quorum",
     "preparatory_meeting", "reports", "votes_elections", "resolutions", "followup",
 )
-# 发文字号 serials within a session, in the order the documents are issued.
-DOC_SERIALS = {"party_request": 1, "presidium_decision": 2, "notice": 3, "announcement": 4, "handover_letter": 5}
+# The document kinds with a 发文字号, from the township's register (congress/documents/numbers.py): the
+# issuing organ, the series (交 for 交办函, shared with the follow-up area's), and whether the kind has
+# one number for the session (the 会议通知 sent to every deputy is one document) or one per file (a
+# 交办函 to each office). 公告 have no 发文字号: they are numbered （第1号）, （第2号） within the session.
+DOC_SERIALS: dict[str, tuple[str, str, str]] = {
+    "party_request": ("congress", "", "session"),
+    "presidium_decision": ("congress", "", "session"),
+    "notice": ("congress", "", "session"),
+    "handover_letter": ("congress", "交", "file"),
+    "resolutions_request": ("congress", "", "session"),  # the 请示 on the draft resolutions (papers.py)
+    "election_report": ("congress", "", "session"),  # the election results reported to the county
+}
+ANNOUNCEMENT_KINDS = ("election_announcement", "announcement")
 
 
 @dataclass
@@ -95,22 +116,52 @@ class Outputs:
                  deferred: bool = False):
         self.db, self.session, self.step = db, session, step
         self.root = ops.output_folder(db, session, settings)
+        self.store = storage.session_store(settings, session)  # the output folder, or the shared database
         self.env = township_environment(session.term.township, settings)
         self.author = session.term.township.presidium_name
         self.written: list[dict[str, str]] = []
         self.deferred = deferred
         self.pending: dict[str, bytes] = {}  # relative path -> bytes not yet on disk
+        self.actor = "system"  # who the register's audit events name; the step's context sets it
+        self.letterhead = numbers.letterhead_kinds(numbers.township_settings(db, session.term.township))
 
     def folder(self) -> str:
         return f"{STEPS.index(self.step) + 1:02d}-{self.step.replace('_', '-')}"
 
     def document(self, kind: str, template: str, name: str, context: dict[str, Any], *, title: str,
-                 on: date) -> Document:
+                 on: date, images: dict[str, bytes] | None = None) -> Document:
         rel = f"{self.folder()}/{name}.docx"
         created = datetime.combine(on, time(9, 0), tzinfo=TZ).astimezone(UTC)
+        context = {**context, **self.form(kind, name, on)}
         data = markup_to_docx(render_text(self.env, template, context), title=title, author=self.author,
-                              created=created)
+                              created=created, images=images)
         return self._register(kind, rel, data)
+
+    def report_name(self, key: str) -> str:
+        """A report's short Chinese name in file names: 审议意见-预算."""
+        return report_file_names(list(self.session.reports)).get(key, key)
+
+    def election_name(self, key: str) -> str:
+        """An election's short Chinese name in file names: 选票-补选副主席-第1轮."""
+        elections = session_elections(self.db, self.session)
+        return election_file_names(elections, self.session.term.township.name).get(key, key)
+
+    def form(self, kind: str, name: str, on: date) -> dict[str, Any]:
+        """What the 公文 form of one document needs: its 版头, its 发文字号 or its 公告 number."""
+        form: dict[str, Any] = {"letterhead": kind in self.letterhead}
+        if kind in DOC_SERIALS:
+            form["doc_number"] = self.number(kind, on=on, name=name)
+        if kind in ANNOUNCEMENT_KINDS:
+            form["announcement_number"] = numbers.announcement_number(
+                self.db, session=self.session, subject=f"{self.session.key}/{name}", issued_on=on, actor=self.actor)
+        return form
+
+    def number(self, kind: str, *, on: date, name: str | None = None) -> str:
+        """The document's 发文字号 from the register, numbered in the year of its date."""
+        organ, series, per = DOC_SERIALS[kind]
+        subject = f"{self.session.key}/{kind}" + (f"/{name}" if per == "file" and name else "")
+        return numbers.allocate(self.db, township=self.session.term.township, organ=organ, series=series,
+                                subject=subject, issued_on=on, actor=self.actor, session=self.session)
 
     def calendar(self, kind: str, name: str, data: bytes) -> Document:
         return self._register(kind, f"calendar/{name}.ics", data)
@@ -119,8 +170,10 @@ class Outputs:
         sha = hashlib.sha256(data).hexdigest()
         if self.deferred:
             self.pending[rel] = data
-        else:
-            write_output(self.root / rel, data)
+        elif isinstance(self.store, storage.FileStore):
+            self.store.put(rel, data)
+        else:  # the database store writes on its own connection: once this transaction has committed
+            storage.after_commit(self.db, self.store, rel, data)
         doc = self.db.scalar(select(Document).where(Document.session_id == self.session.id, Document.path == rel))
         if doc is None:
             doc = Document(session_id=self.session.id, step=self.step, kind=kind, path=rel, sha256=sha)
@@ -133,8 +186,7 @@ class Outputs:
 
     def write_files(self) -> None:
         """Write every pending file atomically (whole or not at all); call with no transaction open."""
-        for rel, data in self.pending.items():
-            write_output(self.root / rel, data)
+        self.store.put_many(self.pending)
         self.pending.clear()
 
 
@@ -160,9 +212,18 @@ class StepContext:
         ctx.update(extra)
         return ctx
 
+    def __post_init__(self) -> None:
+        self.out.actor = self.actor
+
     def number(self, kind: str) -> str:
+        """The 发文字号 of a kind numbered once per session ("" for a kind numbered per file or not at all:
+        `Outputs.document` gives each file its own)."""
+        if kind not in DOC_SERIALS or DOC_SERIALS[kind][2] != "session":
+            return ""
         s = self.session
-        return doc_number(s.term.township.doc_prefix, s.plan_date.year, DOC_SERIALS[kind])
+        on = {"party_request": s.plan_date, "presidium_decision": s.presidium_meeting_date,
+              "notice": s.notice_date}[kind]
+        return self.out.number(kind, on=on)
 
 
 def run_step(db: Session, session_key: str, step: str, *, actor: str, settings: Settings,
@@ -237,6 +298,16 @@ def _run_claimed(db: Session, session_key: str, step: str, *, actor: str, settin
     return StepResult(step, status, message, gate_name, out.written, evidence)
 
 
+def failure_text(exc: BaseException) -> str:
+    """What staff read about a failed step: the error's own Chinese line (bad input, a full disk, a rule),
+    otherwise one line saying where the details are (the traceback goes to the log, never to the page)."""
+    text = str(exc)
+    if isinstance(exc, (OutputWriteError, InputError)) or any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    log.error("step failed", exc_info=exc)
+    return msg("runs.step_failed_internal")
+
+
 def _mark_failed(db: Session, session_key: str, step: str, *, attempt: int, actor: str, exc: Exception) -> None:
     """Mark the step failed, but only if it is still the run this attempt started (never a finished one)."""
     db.expire_all()
@@ -245,7 +316,7 @@ def _mark_failed(db: Session, session_key: str, step: str, *, attempt: int, acto
     if session is None or run is None or run.status != "running" or run.attempts != attempt:
         db.rollback()
         return
-    text = str(exc) if isinstance(exc, OutputWriteError) else f"{type(exc).__name__}: {exc}"
+    text = failure_text(exc)
     ops.finish_step(db, session, run, status="failed", actor=actor, message=text, evidence={})
     db.commit()
 
@@ -310,6 +381,7 @@ def _presidium_decision(c: StepContext) -> dict[str, Any]:
                    title=f"关于召开{ctx['session']['title']}的决定", on=s.presidium_meeting_date)
     c.out.document("presidium_minutes", "presidium_minutes.md.j2", "主席团会议纪要", ctx,
                    title=f"{ctx['township']['presidium_name']}会议纪要", on=s.presidium_meeting_date)
+    presidium_docs.attendee_list(c, ctx)
     return {"meeting_date": s.presidium_meeting_date.isoformat(), "opening_date": s.opening_date.isoformat()}
 
 
@@ -360,8 +432,12 @@ def _notices(c: StepContext) -> dict[str, Any]:
     deliveries = 0
     for deputy in deputies:
         d = deputy_dict(deputy)
+        # the deputy's personal link as a QR code: the same link (and bytes) on every re-run
+        _link, token = deputy_links.ensure(c.db, deputy=deputy, actor=c.actor, settings=c.settings)
+        url = deputy_links.page_url(c.settings, token)
         doc = c.out.document("notice", "notice.md.j2", f"会议通知-{deputy.code}-{deputy.name}",
-                             {**ctx, "deputy": d}, title=f"{ctx['session']['title']}通知", on=s.notice_date)
+                             {**ctx, "deputy": d, "deputy_link": url}, title=f"{ctx['session']['title']}通知",
+                             on=s.notice_date, images={"deputy_link_qr": deputy_links.qr_png(url)})
         ics = invitations[deputy.id]
         delivery = c.db.scalar(select(NoticeDelivery).where(NoticeDelivery.session_id == s.id,
                                                             NoticeDelivery.deputy_id == deputy.id))
@@ -371,6 +447,7 @@ def _notices(c: StepContext) -> dict[str, Any]:
             c.db.add(delivery)
         delivery.document_id, delivery.calendar_document_id = doc.id, ics.id
         deliveries += 1
+    presidium_docs.materials(c, ctx)  # 代表须知, 候选人基本情况: the materials the notice promises
     c.db.flush()
     return {"deliveries": deliveries, "notice_date": s.notice_date.isoformat(),
             "materials_date": s.materials_date.isoformat(), "sittings": len(s.sittings),
@@ -385,6 +462,7 @@ def _attendance_summary(c: StepContext) -> dict[str, int]:
 
 
 def _checkin_quorum(c: StepContext) -> dict[str, Any]:
+    presidium_docs.checkin_sheets(c)  # 代表名单 and 签到表: printed before anyone checks in
     rows = c.db.scalars(select(Attendance).where(Attendance.session_id == c.session.id)).all()
     if not rows:
         raise Gate("attendance", msg("cli.run.waiting", gate=msg("gate.attendance")))
@@ -412,8 +490,63 @@ def _require_tallies(votes: list[Vote]) -> None:
         raise Gate("tallies", msg("cli.run.waiting", gate=msg("gate.tallies")) + "（" + "、".join(missing) + "）")
 
 
+def _first_term_documents(c: StepContext) -> dict[str, Any]:
+    """The first session of a term, before its preparatory meeting: the two-month rule (LOL 第二十条), the
+    credentials report and the presidium's confirmation of the deputies (EL 第四十七条), the credentials
+    committee proposed for adoption (LOL 第三十七条). Checked again here: a rule that fails blocks the step."""
+    s, term = c.session, c.session.term
+    first = s.first_term or {}
+    if s.kind != "first_of_term" or not first:
+        return {}
+    if term.election_date is None:
+        raise rules.RuleViolation(rules.failed(c.profile, "first_session_within", msg("rules.input.election_date_required")))
+    timing = rules.require(rules.first_session_timing(c.profile, election_date=term.election_date,
+                                                      opening_date=s.opening_date, is_rest_day=is_rest_day))
+    report_on = date.fromisoformat(first["credentials_report"]["date"])
+    confirmed_on = date.fromisoformat(first["confirmed_on"])
+    rules.require(rules.credentials_timing(c.profile, election_date=term.election_date, report_date=report_on,
+                                           confirmed_on=confirmed_on, opening_date=s.opening_date))
+    by_code = {d.code: d for d in term.deputies}
+    committee = first.get("credentials_committee") or {}
+    rules.require(rules.credentials_committee(c.profile, chair=(committee.get("chair") or [None])[0],
+                                              vice_chairs=committee.get("vice_chairs", []),
+                                              members=committee.get("members", []), presidium=s.presidium_codes))
+
+    def people(codes: list[str]) -> list[dict[str, Any]]:
+        return [deputy_dict(by_code[x]) for x in by_strokes_codes(codes, by_code)]
+
+    view = {"election_date": term.election_date, "election_committee": first["election_committee"],
+            "credentials_report": {"date": report_on, "by": first["credentials_report"]["by"]},
+            "confirmed_on": confirmed_on, "deputy_quota": term.deputy_quota, "population": term.population,
+            "due": date.fromisoformat(timing.detail["due"]),
+            "committee_citation": str(c.profile.rule("credentials_committee").citation),
+            "credentials_committee": {"chair": people(committee.get("chair", [])),
+                                      "vice_chairs": people(committee.get("vice_chairs", [])),
+                                      "members": people(committee.get("members", []))}}
+    title = c.common()["session"]["title"]
+    c.out.document("credentials_report", "credentials_report.md.j2", "代表资格审查报告",
+                   c.common(first_term=view, sign_date=report_on), title="代表资格审查报告", on=report_on)
+    c.out.document("deputy_list", "deputy_list.md.j2", "代表名单公告",
+                   c.common(first_term=view, sign_date=confirmed_on), title="代表名单公告", on=confirmed_on)
+    if committee:
+        c.out.document("credentials_committee", "credentials_committee.md.j2", "代表资格审查委员会组成人员名单",
+                       c.common(first_term=view, sign_date=s.opening_date),
+                       title=f"{title}代表资格审查委员会组成人员名单", on=s.opening_date)
+    return {"first_term": {"election_date": term.election_date.isoformat(), "due": timing.detail["due"],
+                           "credentials_report": report_on.isoformat(), "confirmed_on": confirmed_on.isoformat(),
+                           "credentials_committee": committee}}
+
+
+def by_strokes_codes(codes: list[str], by_code: dict[str, Any]) -> list[str]:
+    """Roster codes in 姓氏笔画 order of the deputies' names (unknown codes dropped)."""
+    known = [x for x in codes if x in by_code]
+    order = by_strokes([by_code[x].name for x in known])
+    return sorted(known, key=lambda x: order.index(by_code[x].name))
+
+
 def _preparatory_meeting(c: StepContext) -> dict[str, Any]:
     votes = _votes(c, "preparatory")
+    first_term = _first_term_documents(c)  # before the gate: the deputies are confirmed before the meeting
     _require_tallies(votes)
     s = c.session
     ctx = c.common(sign_date=s.opening_date, attendance_summary=_attendance_summary(c),
@@ -422,9 +555,10 @@ def _preparatory_meeting(c: StepContext) -> dict[str, Any]:
                    title=f"{ctx['session']['title']}预备会议议程", on=s.opening_date)
     c.out.document("preparatory_script", "preparatory_script.md.j2", "预备会议主持词", ctx,
                    title=f"{ctx['session']['title']}预备会议主持词", on=s.opening_date)
+    presidium_docs.preparatory_lists(c, ctx, ctx["votes"])  # 主席团名单, 秘书长名单, its first meeting
     for v in votes:
         rules.require(rules.vote_passes(c.profile, subject=v.subject, total=v.total or 0, yes=v.yes or 0))
-    return {"votes": {v.key: vote_dict(v) for v in votes}}
+    return {"votes": {v.key: vote_dict(v) for v in votes}, **first_term}
 
 
 def _reports(c: StepContext) -> dict[str, Any]:
@@ -435,14 +569,17 @@ def _reports(c: StepContext) -> dict[str, Any]:
     c.out.document("schedule", "schedule.md.j2", "会议日程", ctx, title=f"{ctx['session']['title']}日程",
                    on=s.opening_date)
     for report in s.reports:
-        c.out.document("deliberation", "deliberation.md.j2", f"审议意见-{report.key}",
+        c.out.document("deliberation", "deliberation.md.j2", f"审议意见-{c.out.report_name(report.key)}",
                        {**ctx, "report": report_dict(report)}, title=f"关于{report.title}的审议意见",
                        on=s.opening_date)
     drafts = [r for r in s.reports if r.resolution_title]
     if drafts:
         # the draft resolutions go to the party committee for agreement in principle before the vote
         ops.request_party_approval(c.db, s, subject="resolutions", requested_on=s.opening_date, actor=c.actor)
-    return {"reports": [r.key for r in s.reports], "draft_resolutions": [r.resolution_title for r in drafts]}
+    # the motions' register and the presidium's report on them, the drafts and the 请示 asking for agreement
+    papers_evidence = papers.reports_documents(c, ctx)
+    return {"reports": [r.key for r in s.reports], "draft_resolutions": [r.resolution_title for r in drafts],
+            **papers_evidence}
 
 
 def _round_dict(election: Election, rnd: Any, total: int, required: int) -> dict[str, Any]:
@@ -451,17 +588,21 @@ def _round_dict(election: Election, rnd: Any, total: int, required: int) -> dict
         "number": rnd.number, "kind": rnd.kind, "kind_cn": ROUND_KIND_CN[rnd.kind],
         "ballots_issued": rnd.ballots_issued, "ballots_returned": rnd.ballots_returned,
         "ballots_void": rnd.ballots_void, "ballots_valid": valid_ballots, "valid": rnd.valid,
-        "votes": [{"name": x.name, "votes": x.votes, "elected": x.name in rnd.elected,
-                   "reason": rnd.reasons.get(x.name, "")} for x in rnd.counts if not x.write_in],
+        # the candidates in 姓氏笔画 order, as the 计票报告 says it lists them; 反对/弃权 None when not counted
+        "votes": [{"name": x.name, "votes": x.votes, "against": x.against, "abstain": x.abstain,
+                   "elected": x.name in rnd.elected, "reason": rnd.reasons.get(x.name, "")}
+                  for x in sorted((x for x in rnd.counts if not x.write_in), key=lambda x: stroke_key(x.name))],
+        "marks": any(x.against is not None or x.abstain is not None for x in rnd.counts),
         "write_ins": [{"name": x.name, "votes": x.votes} for x in rnd.counts if x.write_in],
         "elected": list(rnd.elected), "required": required, "total": total,
         "candidates": by_strokes(list(rnd.candidates)),
+        "seats": rnd.seats,  # the seats this round fills: what is left in another election (LOL 第二十九条)
     }
 
 
-def decide_election(c: StepContext, election: Election, total: int) -> Gate | None:
+def decide_election(c: StepContext, election: Election, total: int) -> tuple[Gate | None, dict[str, Any] | None]:
     """Apply the rules to the recorded rounds (congress/lifecycle/elections.py) and store each round's
-    outcome and the elected; the gate still open, or None when decided."""
+    outcome and the elected; the gate still open (None when decided) and the ballot it needs next."""
     decision = election_rules.decide(c.profile, election_rules.spec_of(election),
                                      election_rules.rounds_of(election), total=total)
     for rnd, outcome in zip(election.rounds, decision.rounds, strict=True):
@@ -469,7 +610,28 @@ def decide_election(c: StepContext, election: Election, total: int) -> Gate | No
             outcome.valid, outcome.seats, outcome.elected, outcome.tied, outcome.reasons)
     election.elected, election.status = decision.elected, decision.status
     c.db.flush()
-    return Gate(*decision.gate) if decision.gate else None
+    if decision.violation is not None:  # a recorded round breaks a rule: nothing is decided from it
+        raise rules.RuleViolation(decision.violation)
+    return (Gate(*decision.gate) if decision.gate else None), decision.next_round
+
+
+def _measures_adopted(c: StepContext, election: Election, votes: dict[str, Vote]) -> Vote | None:
+    """The vote that adopted the election's 选举办法, or None when it was rejected (the election is not held).
+
+    The congress decides the 选举办法 before the ballot (LOL 第三十条): ballots recorded for an election whose
+    measures were rejected, or an election without a measures vote, block the step."""
+    key = ops.measures_key(election.key)
+    vote = votes.get(key)
+    if vote is None:
+        raise rules.RuleViolation(rules.failed(c.profile, "election_measures", msg(
+            "elections.measures.missing", election=election.title, key=key)))
+    if vote.passed:
+        return vote
+    held = f"{ELECTION_KIND_CN[election.kind]}{election.title}"
+    if election.rounds:
+        raise rules.RuleViolation(rules.failed(c.profile, "election_measures", msg(
+            "elections.measures.rounds", subject=vote.subject, election=held, rounds=len(election.rounds))))
+    return None
 
 
 def _votes_elections(c: StepContext) -> dict[str, Any]:
@@ -486,49 +648,110 @@ def _votes_elections(c: StepContext) -> dict[str, Any]:
     required = rules.majority_required(c.profile, total)
     ctx = c.common(sign_date=s.opening_date, attendance_summary=_attendance_summary(c), total=total,
                    required=required)
-    # the measures and the first ballot are needed before anyone votes: write them before the gate
+    # the draft measures and the first ballot are needed before anyone votes: write them before the gate
     for election in elections:
         e = election_dict(election)
-        c.out.document("election_measures", "election_measures.md.j2", f"选举办法-{election.key}",
-                       {**ctx, "election": e}, title=f"{ctx['session']['title']}{e['title']}{e['kind_cn']}办法",
-                       on=s.opening_date)
-        first = {"number": 1, "kind": "formal", "kind_cn": ROUND_KIND_CN["formal"],
-                 "candidates": [x["name"] for x in e["candidates"]]}
-        c.out.document("ballot", "ballot.md.j2", f"选票-{election.key}-第1轮", {**ctx, "election": e, "round": first},
-                       title=f"{e['title']}{e['kind_cn']}选票", on=s.opening_date)
+        held_on = sitting_day(s, election.sitting_key)
+        c.out.document("election_measures", "election_measures.md.j2",
+                       f"选举办法（草案）-{c.out.election_name(election.key)}", {**ctx, "election": e},
+                       title=f"{ctx['session']['title']}{e['kind_cn']}{e['title']}的办法（草案）", on=s.opening_date)
+        # more nominees than the formal list: the first ballot is the 预选's (LOL 第二十七条)
+        kind = "preliminary" if e["preliminary"] else "formal"
+        first = {"number": 1, "kind": kind, "kind_cn": ROUND_KIND_CN[kind],
+                 "candidates": [x["name"] for x in e["candidates"]],
+                 "seats": e["formal_count"] if e["preliminary"] else e["seats"]}
+        nominated_on = s.nomination_deadline or s.opening_date
+        c.out.document("candidate_list", "candidate_list.md.j2", f"候选人名单-{c.out.election_name(election.key)}",
+                       {**ctx, "election": e, "sign_date": nominated_on},
+                       title=f"{e['title']}{e['kind_cn']}候选人名单", on=nominated_on)
+        for n in e["joint_nominations"]:
+            c.out.document("joint_nomination", "joint_nomination.md.j2",
+                           f"代表联名提名-{c.out.election_name(election.key)}-第{n['number']}号",
+                           {**ctx, "election": e, "nomination": n, "sign_date": nominated_on},
+                           title=f"代表联名提名{e['title']}候选人", on=nominated_on)
+        c.out.document("ballot", "ballot.md.j2", f"选票-{c.out.election_name(election.key)}-第1轮",
+                       {**ctx, "election": e, "round": first, "sign_date": held_on},
+                       title=f"{e['title']}{e['kind_cn']}选票", on=held_on)
+    papers.ballot_documents(c, ctx, votes, sitting_day(s))  # the 表决票 of the votes by secret ballot
+    presidium_docs.second_meeting(c, ctx)  # the presidium fixes the candidates and puts the drafts to the vote
     _require_tallies(votes)
-    gates = [g for g in (decide_election(c, e, total) for e in elections) if g is not None]
+    # an election is held only under measures the congress adopted (LOL 第三十条)
+    by_key = {v.key: v for v in votes}
+    measures = {e.key: _measures_adopted(c, e, by_key) for e in elections}
+    not_held = []
+    for election in elections:
+        if measures[election.key] is None:
+            election.status, election.elected = "not_held", []
+            vote = by_key[ops.measures_key(election.key)]
+            not_held.append(msg("elections.measures.not_held", subject=vote.subject, yes=vote.yes,
+                                required=vote.required,
+                                election=f"{ELECTION_KIND_CN[election.kind]}{election.title}"))
+    c.db.flush()
+    decided = [(e, *decide_election(c, e, total)) for e in elections if measures[e.key] is not None]
+    for election, gate, upcoming in decided:
+        if gate is None or not upcoming:
+            continue
+        # the ballot of the round the gate waits for: a re-vote among the tied, the formal list after a 预选,
+        # another election for the seats left (LOL 第二十七、二十九条)
+        e = election_dict(election)
+        number = len(election.rounds) + 1
+        kind = upcoming["kind"]
+        held_on = sitting_day(s, election.sitting_key)
+        rd = {"number": number, "kind": kind, "kind_cn": ROUND_KIND_CN[kind], "seats": upcoming["seats"],
+              "candidates": by_strokes(list(upcoming["candidates"]))}
+        c.out.document("ballot", "ballot.md.j2", f"选票-{c.out.election_name(election.key)}-第{number}轮",
+                       {**ctx, "election": e, "round": rd, "sign_date": held_on},
+                       title=f"{e['title']}{e['kind_cn']}选票", on=held_on)
+    gates = [gate for _, gate, _ in decided if gate is not None]
     if gates:
         raise gates[0]
     election_views = []
     for election in elections:
         e = election_dict(election)
+        adopted = measures[election.key]
+        # every document of the election bears the day of the sitting that holds it (and adopts its measures)
+        held_on = sitting_day(s, election.sitting_key)
+        ectx = {**ctx, "sign_date": held_on}
+        if adopted is None:
+            election_views.append({**e, "rounds": [], "elected": [], "held": False,
+                                   "measures": vote_dict(by_key[ops.measures_key(election.key)])})
+            continue
+        c.out.document("election_measures", "election_measures.md.j2", f"选举办法-{c.out.election_name(election.key)}",
+                       {**ectx, "election": e, "adopted_on": held_on},
+                       title=f"{ctx['session']['title']}{e['kind_cn']}{e['title']}的办法", on=held_on)
         rounds = [_round_dict(election, r, total, required) for r in election.rounds]
         for rd in rounds:
             if rd["number"] > 1:
-                c.out.document("ballot", "ballot.md.j2", f"选票-{election.key}-第{rd['number']}轮",
-                               {**ctx, "election": e, "round": rd}, title=f"{e['title']}{e['kind_cn']}选票",
-                               on=s.closing_date)
-            c.out.document("count_report", "count_report.md.j2", f"计票报告-{election.key}-第{rd['number']}轮",
-                           {**ctx, "election": e, "round": rd}, title=f"{e['title']}{e['kind_cn']}计票报告",
-                           on=s.closing_date)
+                c.out.document("ballot", "ballot.md.j2", f"选票-{c.out.election_name(election.key)}-第{rd['number']}轮",
+                               {**ectx, "election": e, "round": rd}, title=f"{e['title']}{e['kind_cn']}选票",
+                               on=held_on)
+            c.out.document("count_report", "count_report.md.j2", f"计票报告-{c.out.election_name(election.key)}-第{rd['number']}轮",
+                           {**ectx, "election": e, "round": rd}, title=f"{e['title']}{e['kind_cn']}计票报告",
+                           on=held_on)
         if election.elected:
             last = rounds[-1]
             votes_of = {x["name"]: x["votes"] for r in rounds for x in r["votes"] + r["write_ins"]}
-            c.out.document("election_announcement", "election_announcement.md.j2", f"当选公告-{election.key}",
-                           {**ctx, "election": e, "round": last,
+            c.out.document("election_announcement", "election_announcement.md.j2", f"当选公告-{c.out.election_name(election.key)}",
+                           {**ectx, "election": e, "round": last,
                             "elected": [{"name": n, "votes": votes_of.get(n, 0)} for n in election.elected]},
-                           title=f"{e['title']}当选公告", on=s.closing_date)
-        election_views.append({**e, "rounds": rounds, "elected": list(election.elected)})
+                           title=f"{e['title']}当选公告", on=held_on)
+        election_views.append({**e, "rounds": rounds, "elected": list(election.elected), "held": True,
+                               "measures": vote_dict(adopted)})
+    papers.oath_documents(c, ctx, election_views)  # those elected take the constitutional oath
+    # the plenary votes are taken at the last plenary sitting: the table bears its day
+    voted_on = sitting_day(s)
     vote_views = [vote_dict(v) for v in _votes(c, "preparatory") + votes]
-    c.out.document("vote_results", "vote_results.md.j2", "表决结果", {**ctx, "votes": vote_views},
-                   title=f"{ctx['session']['title']}表决结果", on=s.closing_date)
+    c.out.document("vote_results", "vote_results.md.j2", "表决结果", {**ctx, "votes": vote_views, "sign_date": voted_on},
+                   title=f"{ctx['session']['title']}表决结果", on=voted_on)
     c.out.document("plenary_script", "plenary_script.md.j2", "大会主持词",
-                   {**ctx, "votes": [vote_dict(v) for v in votes], "elections": election_views},
+                   {**ctx, "votes": [papers.vote_view(v) for v in votes], "elections": election_views},
                    title=f"{ctx['session']['title']}大会主持词", on=s.opening_date)
     return {"votes": {v.key: vote_dict(v) for v in votes},
-            "elections": {e["key"]: {"elected": e["elected"], "status": el.status}
-                          for e, el in zip(election_views, elections, strict=True)}}
+            # what decided each outcome: the candidates with their nominations (verify compares them)
+            "elections": {e["key"]: {"elected": e["elected"], "status": el.status,
+                                     "candidates": election_rules.candidate_values(el)}
+                          for e, el in zip(election_views, elections, strict=True)},
+            **({"message": "；".join(not_held)} if not_held else {})}
 
 
 def _resolutions(c: StepContext) -> dict[str, Any]:
@@ -561,16 +784,19 @@ def _resolutions(c: StepContext) -> dict[str, Any]:
                    {**ctx, "doc_number": c.number("announcement"), "resolutions": adopted, "elected": elected},
                    title=f"{ctx['session']['title']}公告", on=s.closing_date)
     suggestions = c.db.scalars(select(Suggestion.id).where(Suggestion.session_id == s.id)).all()
+    decided = papers.motion_decisions(c, ctx, votes)  # the motions' report and each motion on the agenda
     c.out.document("communique", "communique.md.j2", "会议公报",
                    {**ctx, "attendance_summary": _attendance_summary(c), "resolutions": adopted,
-                    "rejected": rejected, "elected": elected, "suggestion_count": len(suggestions)},
+                    "rejected": rejected, "elected": elected, "suggestion_count": len(suggestions), **decided},
                    title=f"{ctx['session']['title']}公报", on=s.closing_date)
+    papers.resolutions_documents(c, ctx)  # the suggestions' register, the election results to the county
     c.db.flush()
     return {"adopted": [a["title"] for a in adopted], "rejected": rejected}
 
 
 def _followup(c: StepContext) -> dict[str, Any]:
     s = c.session
+    papers.refer_motions(c)  # the motions referred to the government, tracked as suggestions from here on
     suggestions = list(c.db.scalars(select(Suggestion).where(Suggestion.session_id == s.id)
                                     .order_by(Suggestion.position)))
     if not suggestions:
@@ -585,24 +811,34 @@ def _followup(c: StepContext) -> dict[str, Any]:
     deadline_specs: list[cal.EntrySpec] = []
     deputy_ids = {d.code: d.id for d in s.term.deputies}
     stamp = datetime.combine(handover, time(9, 0), tzinfo=TZ).astimezone(UTC)
+    unverified: dict[int, set[date]] = {}
     for sg in suggestions:
         deadline = rules.suggestion_reply_due(c.profile, handover=handover, closing=s.closing_date,
                                               complex_case=sg.complex, is_rest_day=is_rest_day)
         if sg.state == "registered":
             sg.state, sg.handed_over_on, sg.due_on = "handed_over", handover, deadline.due
-        if deadline.note and deadline.note not in notes:
+        if deadline.year_unknown:  # said once per year below, with every such date
+            unverified.setdefault(deadline.due.year, set()).add(deadline.due)
+        elif deadline.note and deadline.note not in notes:
             notes.append(deadline.note)
         offices.setdefault(sg.office, []).append({
             "code": sg.code, "title": sg.title, "category": sg.category, "complex": sg.complex,
             "proposers": [by_code[p] for p in sg.proposers if p in by_code], "due_date": sg.due_on,
             "text": sg.text,
+            # as the step's notes and the calendar have it: a last day on a statutory rest day moves to the day
+            # after (民法典 第二百零三条); in a year whose rest days are not known yet the letter says the rule
+            "due_last_day": deadline.last_day, "due_extended": deadline.extended and deadline.due == sg.due_on,
+            "due_unverified": deadline.year_unknown,
         })
         deadline_specs.append(cal.suggestion_spec(
             sg, host=c.settings.calendar_host, due=sg.due_on or deadline.due, citation_label=spec.citation.label,
             proposer_ids=[deputy_ids[p] for p in sg.proposers if p in deputy_ids]))
     ctx = c.common(doc_number=c.number("handover_letter"), sign_date=handover, handover_date=handover,
                    reply_months={"normal": spec["months"], "complex": spec["complex_months"]},
-                   citation=spec.citation.label)
+                   citation=spec.citation.label, rest_day_citation="civil-code-periods.md 第二百零三条")
+    notes[:0] = [msg("rule.deadline.unknown_year_dates", year=year,
+                     dates="、".join(f"{d.year}年{d.month}月{d.day}日" for d in sorted(days)),
+                     hint=msg("rule.deadline.add_year_hint", year=year)) for year, days in sorted(unverified.items())]
     for office, items in offices.items():
         c.out.document("handover_letter", "handover_letter.md.j2", f"交办函-{office}",
                        {**ctx, "office": office, "suggestions": items}, title=f"代表建议交办函（{office}）",

@@ -4,6 +4,7 @@ from congress.models.approval import PartyApproval, PresidiumDecision
 from congress.models.attendance import Attendance, NoticeDelivery
 from congress.models.auth import User, WebSession
 from congress.models.calendar import CalendarDetail, FeedToken
+from congress.models.deputy_page import DeputyEntry, DeputyLink, DeputyMaterial, MotionDraft
 from congress.models.followup import (
     FollowupDocument,
     HandlingRound,
@@ -16,9 +17,11 @@ from congress.models.followup import (
     VoterReport,
 )
 from congress.models.launch import FlowLaunch
+from congress.models.numbering import DocNumber, DocumentSettings
 from congress.models.records import AuditEvent, CalendarEntry, Document, StepRun
 from congress.models.resolution import Resolution
 from congress.models.session import AgendaItem, CongressSession, Motion, Report, Sitting
+from congress.models.storage import StoredContent, StoredFile
 from congress.models.suggestion import Suggestion
 from congress.models.township import Deputy, Officer, Term, Township
 from congress.models.voting import Candidate, Election, ElectionRound, RoundCount, Vote
@@ -32,6 +35,11 @@ __all__ = [
     "Candidate",
     "CongressSession",
     "Deputy",
+    "DeputyEntry",
+    "DeputyLink",
+    "DeputyMaterial",
+    "DocNumber",
+    "DocumentSettings",
     "Document",
     "Election",
     "ElectionRound",
@@ -40,6 +48,7 @@ __all__ = [
     "FollowupDocument",
     "HandlingRound",
     "Motion",
+    "MotionDraft",
     "NoticeDelivery",
     "Officer",
     "PartyApproval",
@@ -53,6 +62,8 @@ __all__ = [
     "RoundCount",
     "Sitting",
     "StepRun",
+    "StoredContent",
+    "StoredFile",
     "Suggestion",
     "SupervisionActivity",
     "Term",

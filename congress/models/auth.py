@@ -26,6 +26,8 @@ class User(Base):
     township_code: Mapped[str | None] = mapped_column(String(64), default=None)
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # set when an administrator resets the password: the next log-in must choose a new one first
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

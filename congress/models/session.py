@@ -37,6 +37,22 @@ class CongressSession(Base):
     opening_date: Mapped[date]
     closing_date: Mapped[date]
     presidium_codes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Nominations close at this day and time (LOL 第二十六、二十七条: nomination and 酝酿 before the vote).
+    nomination_deadline: Mapped[date | None] = mapped_column(default=None)
+    nomination_deadline_time: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The first session of a term: the election committee, the credentials report and its confirmation
+    # (EL 第四十七条), the credentials committee proposed (LOL 第三十七条); ISO dates and roster codes.
+    first_term: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    proposers: Mapped[list[str]] = mapped_column(JSONType, default=list)  # an extraordinary session's proposers
+    executive_chairs: Mapped[list[str]] = mapped_column(JSONType, default=list)  # SD 第九条
+    # The session presidium's own arrangements (congress/lifecycle/presidium.py): the 秘书长 adopted with
+    # the presidium list, the 总监票人/监票人 (roster codes) and 计票人 (names), the people who attend
+    # without a vote (列席), each group's 召集人 and the dates of the presidium's first and second meetings.
+    secretary_general: Mapped[str | None] = mapped_column(String(32), default=None)
+    scrutineers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    attendees: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    group_convenors: Mapped[dict[str, list[str]]] = mapped_column(JSONType, default=dict)
+    presidium_meetings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     handover_date: Mapped[date | None] = mapped_column(default=None)
     # planned → running → waiting (for a human gate) / blocked (a rule failed) → completed
     state: Mapped[str] = mapped_column(String(16), default="planned")
@@ -71,6 +87,7 @@ class Sitting(Base):
     end: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(128))
     place: Mapped[str] = mapped_column(String(256))
+    chair_code: Mapped[str | None] = mapped_column(String(32), default=None)  # who presides (执行主席)
 
 
 class AgendaItem(Base):

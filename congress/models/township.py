@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -42,6 +43,13 @@ class Term(Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("township.id"))
     ordinal: Mapped[int]
     start_year: Mapped[int]
+    # The general election that produced this term's deputies: the day it was completed (LOL 第二十条
+    # counts the first session's two months from it), the township's population and the number of
+    # deputies the county fixed for the term (EL 第十二、十三条); None when the session file gives none.
+    election_date: Mapped[date | None] = mapped_column(default=None)
+    population: Mapped[int | None] = mapped_column(default=None)
+    deputy_quota: Mapped[int | None] = mapped_column(default=None)
+    quota_extra: Mapped[bool] = mapped_column(default=False)  # +5 % decided by the province (EL 第十二条)
 
     township: Mapped[Township] = relationship(back_populates="terms")
     deputies: Mapped[list[Deputy]] = relationship(back_populates="term", order_by="Deputy.position")
@@ -62,6 +70,8 @@ class Deputy(Base):
     constituency: Mapped[str] = mapped_column(String(64), default="")
     contact: Mapped[str] = mapped_column(String(64), default="")
     occupation: Mapped[str] = mapped_column(String(128), default="")
+    ethnicity: Mapped[str] = mapped_column(String(16), default="")  # 民族
+    born: Mapped[str] = mapped_column(String(16), default="")  # 出生年月, YYYY-MM
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | ended
 
     term: Mapped[Term] = relationship(back_populates="deputies")

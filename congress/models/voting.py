@@ -23,6 +23,9 @@ class Vote(Base):
     key: Mapped[str] = mapped_column(String(96))
     subject: Mapped[str] = mapped_column(String(256))
     stage: Mapped[str] = mapped_column(String(16))  # preparatory | plenary
+    # show_of_hands (or an electronic system) | ballot: a secret ballot on a 表决票 (the session file's
+    # ballot_votes; ZJ 第二十二条 leaves the way of voting to the congress's rules of procedure)
+    method: Mapped[str] = mapped_column(String(16), default="show_of_hands", server_default="show_of_hands")
     yes: Mapped[int | None] = mapped_column(default=None)
     no: Mapped[int | None] = mapped_column(default=None)
     abstain: Mapped[int | None] = mapped_column(default=None)
@@ -46,9 +49,13 @@ class Election(Base):
     kind: Mapped[str] = mapped_column(String(16))  # general | by_election
     seats: Mapped[int]
     extra_candidates: Mapped[int] = mapped_column(default=1)
-    nominated_by: Mapped[str] = mapped_column(String(16))  # presidium | deputies
+    # how the candidates were nominated, summed up: presidium | deputies | mixed (each candidate says)
+    nominated_by: Mapped[str] = mapped_column(String(16))
     nominators: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | decided | invalid | unfilled
+    incumbents: Mapped[int] = mapped_column(default=0)  # holders of the office who stay (a by-election)
+    sitting_key: Mapped[str | None] = mapped_column(String(64), default=None)  # the sitting that votes
+    # pending | decided | invalid | unfilled | not_held (its 选举办法 was not adopted, LOL 第三十条)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     elected: Mapped[list[str]] = mapped_column(JSONType, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -68,7 +75,11 @@ class Candidate(Base):
     name: Mapped[str] = mapped_column(String(64))
     gender: Mapped[str] = mapped_column(String(8), default="")
     born: Mapped[str] = mapped_column(String(16), default="")
+    ethnicity: Mapped[str] = mapped_column(String(16), default="")  # 民族 (from the roster when a deputy)
     title: Mapped[str] = mapped_column(String(256), default="")
+    code: Mapped[str | None] = mapped_column(String(32), default=None)  # roster code when a deputy
+    nominated_by: Mapped[str] = mapped_column(String(16), default="presidium")  # presidium | deputies
+    nominators: Mapped[list[str]] = mapped_column(JSONType, default=list)  # roster codes of a joint nomination
 
 
 class ElectionRound(Base):
@@ -105,3 +116,6 @@ class RoundCount(Base):
     name: Mapped[str] = mapped_column(String(64))
     write_in: Mapped[bool] = mapped_column(default=False)
     votes: Mapped[int]
+    # a candidate's 反对 and 弃权 marks, when the tallies give them (None: not counted); not for write-ins
+    against: Mapped[int | None] = mapped_column(default=None)
+    abstain: Mapped[int | None] = mapped_column(default=None)

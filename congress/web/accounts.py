@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,15 +99,22 @@ def get_user(db: Session, username: str) -> User | None:
     return db.scalar(select(User).where(User.username == username))
 
 
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")  # typed at every log-in: plain letters and digits
+
+
 def create_user(db: Session, *, username: str, display_name: str, role: str, township_code: str | None,
-                password: str, actor: str) -> User:
-    """A new account; township staff and approvers belong to one township."""
+                password: str, actor: str, must_change_password: bool = False) -> User:
+    """A new account; township staff and approvers belong to one township. Created by an administrator in
+    the browser, its first log-in chooses its own password (`must_change_password`)."""
+    if not USERNAME.match(username):
+        raise AccountError(msg("dashboard.account.bad_username"))
     _check(role, township_code, password, username)
     if get_user(db, username) is not None:
         raise AccountError(msg("web.account.exists", username=username))
     user = User(username=username, display_name=display_name or username, role=role,
                 township_code=township_code if role in TOWNSHIP_ROLES else None,
-                password_hash=hash_password(password), active=True, created_at=now(), password_changed_at=now())
+                password_hash=hash_password(password), active=True, created_at=now(), password_changed_at=now(),
+                must_change_password=must_change_password)
     db.add(user)
     db.flush()
     audit(db, actor=actor, action="user_created", username=username, role=role, township=user.township_code)
@@ -121,6 +129,73 @@ def set_password(db: Session, *, user: User, password: str, actor: str) -> None:
         web.ended_at = now()
     db.flush()
     audit(db, actor=actor, action="password_changed", username=user.username)
+
+
+def end_log_ins(db: Session, user: User) -> None:
+    for web in db.scalars(select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))):
+        web.ended_at = now()
+
+
+def change_own_password(db: Session, *, user: User, current: str, new: str) -> None:
+    """The user's own change (forced after a reset): the current password first, a different new one."""
+    if not verify_password(current, user.password_hash):
+        raise AccountError(msg("dashboard.account.wrong_current"))
+    if new == current:
+        raise AccountError(msg("dashboard.account.same_password"))
+    _check(user.role, user.township_code, new, user.username)
+    user.password_hash, user.password_changed_at, user.must_change_password = hash_password(new), now(), False
+    db.flush()
+    audit(db, actor=user.username, action="password_changed", username=user.username)
+
+
+def reset_password(db: Session, *, user: User, actor: str) -> str:
+    """An administrator's reset: a temporary password (returned, shown once), to be changed at the next
+    log-in; the user's open log-ins end."""
+    temporary = "-".join(secrets.token_urlsafe(9)[:4] for _ in range(3))  # e.g. "k3Fq-9xTz-Lm2P": 14 characters
+    while password_problems(user.username, temporary):
+        temporary = "-".join(secrets.token_urlsafe(9)[:4] for _ in range(3))
+    user.password_hash, user.password_changed_at, user.must_change_password = hash_password(temporary), now(), True
+    end_log_ins(db, user)
+    db.flush()
+    audit(db, actor=actor, action="password_reset", username=user.username)
+    return temporary
+
+
+def admins_left(db: Session, *, without: User) -> int:
+    return db.scalar(select(func.count(User.id)).where(User.role == "admin", User.active.is_(True),
+                                                       User.id != without.id)) or 0
+
+
+def update_user(db: Session, *, user: User, display_name: str, role: str, township_code: str | None,
+                actor: str) -> bool:
+    """Change an account's name, role and township; audited with the values. False: nothing changed."""
+    _check(role, township_code, None, user.username)
+    township_code = township_code if role in TOWNSHIP_ROLES else None
+    if user.role == "admin" and role != "admin" and admins_left(db, without=user) == 0:
+        raise AccountError(msg("dashboard.account.last_admin"))
+    wanted = (display_name or user.username, role, township_code)
+    if wanted == (user.display_name, user.role, user.township_code):
+        return False
+    user.display_name, user.role, user.township_code = wanted
+    end_log_ins(db, user)  # the next log-in gets the new role and scope
+    db.flush()
+    audit(db, actor=actor, action="user_updated", username=user.username, display_name=user.display_name, role=role,
+          township=township_code)
+    return True
+
+
+def set_active(db: Session, *, user: User, active: bool, actor: str) -> bool:
+    """Disable (its log-ins end) or enable an account; audited. False: it already was."""
+    if user.active == active:
+        return False
+    if not active and user.role == "admin" and admins_left(db, without=user) == 0:
+        raise AccountError(msg("dashboard.account.last_admin"))
+    user.active = active
+    if not active:
+        end_log_ins(db, user)
+    db.flush()
+    audit(db, actor=actor, action="user_enabled" if active else "user_disabled", username=user.username)
+    return True
 
 
 def authenticate(db: Session, *, username: str, password: str) -> User | None:

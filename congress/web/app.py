@@ -26,7 +26,7 @@ from starlette.types import Scope
 from congress.messages import msg
 from congress.settings import Settings, get_settings
 from congress.web import render
-from congress.web.deps import LoginRequired
+from congress.web.deps import LoginRequired, PasswordChangeRequired
 from congress.web.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -46,6 +46,8 @@ ROUTER_MODULES: list[str] = [
     "congress.web.suggestions",
     "congress.web.feeds",
     "congress.web.admin",
+    "congress.web.workbooks",
+    "congress.web.deputies",
 ]
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # the flow launcher is injected by `congress serve` (flows/deployments.py); None: starting runs is refused
     app.state.launcher = None
+    # the flow service's health (congress/web/service.py), kept by `congress serve`; None: not supervised here
+    app.state.service = None
     app.state.jinja = render.environment(settings.templates_dir)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name in ROUTER_MODULES:
@@ -99,6 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.method == "GET" and not wants_json(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return error_response(request, 401, msg("security.error.401"))
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _change_password(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if request.method == "GET" and not wants_json(request):
+            return RedirectResponse("/account/password", status_code=303)
+        return error_response(request, 403, msg("dashboard.account.change_first"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -132,7 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        """The web app answers; "flows": the flow service is up, starting, down, or not connected (none)."""
+        service = app.state.service
+        flows = service.state if service is not None else ("up" if app.state.launcher is not None else "none")
+        return {"status": "ok", "flows": flows}
 
     return app
 

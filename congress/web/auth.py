@@ -16,7 +16,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from congress.messages import msg
 from congress.web import accounts, render
-from congress.web.deps import COOKIE, DB, LOGIN_COOKIE, CheckedViewer, LoginRequired, settings_of, viewer
+from congress.web.deps import (
+    COOKIE,
+    DB,
+    LOGIN_COOKIE,
+    CheckedViewer,
+    CurrentViewer,
+    LoginRequired,
+    settings_of,
+    viewer,
+)
 from congress.web.security import client_address, safe_path
 
 router = APIRouter()
@@ -86,3 +95,31 @@ def home(request: Request, db: DB) -> Response:
     except LoginRequired:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse("/county" if who.can("county") else "/sessions", status_code=303)
+
+
+# --- one's own password (and the change an administrator's reset requires) -------------------------------
+
+
+@router.get("/account/password")
+def password_form(request: Request, who: CurrentViewer) -> Response:
+    return render.page(request, "password.html", who=who, error=None, notice=request.query_params.get("notice"))
+
+
+@router.post("/account/password")
+async def password_change(request: Request, who: CheckedViewer, db: DB) -> Response:
+    """The user's own new password: the current one first; the policy of `congress users` applies."""
+    form = await request.form()
+    current, new, again = (str(form.get(k, "") or "")[:accounts.MAX_PASSWORD_CHARS]
+                           for k in ("current", "new", "again"))
+    error = None
+    if new != again:
+        error = msg("dashboard.account.mismatch")
+    else:
+        try:
+            accounts.change_own_password(db, user=who.user, current=current, new=new)
+        except accounts.AccountError as exc:
+            error = str(exc)
+    if error:
+        db.rollback()
+        return render.page(request, "password.html", status_code=422, who=who, error=error, notice=None)
+    return RedirectResponse("/account/password?notice=changed", status_code=303)

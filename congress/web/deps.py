@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congress.db import engine_for, read_scope, session_scope
 from congress.lifecycle import operations as ops
 from congress.limits import MAX_ROW_ID
-from congress.models import CongressSession, User, WebSession
+from congress.models import CongressSession, Township, User, WebSession
 from congress.settings import Settings
 from congress.web import accounts
 
@@ -36,6 +37,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 class LoginRequired(Exception):
     """No valid log-in: the app's handler redirects to the log-in page."""
+
+
+class PasswordChangeRequired(Exception):
+    """An administrator reset the password: the user chooses a new one before anything else."""
+
+
+# what a user whose password was reset may still reach
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout"})
 
 
 def settings_of(request: Request) -> Settings:
@@ -70,6 +79,7 @@ class Viewer:
     user: User
     web: WebSession
     csrf: str
+    township_name: str | None = None  # of the user's township, for the header
 
     @property
     def name(self) -> str:
@@ -93,7 +103,12 @@ def viewer(request: Request, db: DB) -> Viewer:
     if found is None or token is None:
         raise LoginRequired()
     user, web = found
-    return Viewer(user=user, web=web, csrf=accounts.csrf_token(settings_of(request).secret_key, token))
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
+    township = (db.scalar(select(Township.name).where(Township.code == user.township_code))
+                if user.township_code else None)
+    return Viewer(user=user, web=web, csrf=accounts.csrf_token(settings_of(request).secret_key, token),
+                  township_name=township)
 
 
 CurrentViewer = Annotated[Viewer, Depends(viewer)]

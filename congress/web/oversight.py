@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from congress.audit.verify import verify
-from congress.web import render, views
-from congress.web.deps import DB, CurrentViewer, visible_session
+from congress.web import evidence, render, views
+from congress.web.deps import DB, CurrentViewer, settings_of, visible_session
 
 router = APIRouter()
 
@@ -18,10 +18,12 @@ def audit(key: str, request: Request, who: CurrentViewer, db: DB) -> Response:
     launcher = request.app.state.launcher
     # checked live, files included: ~60 ms for a 60-deputy session's 400 files; the chain from the session's
     # first event on, as a township's whole chain grows for years (docs/audit.md)
-    verification = verify(db, session_key=session.key, from_session=True)
-    return render.page(request, "audit.html", who=who, session=session, steps=views.steps_of(db, session, launcher),
+    verification = verify(db, session_key=session.key, from_session=True, settings=settings_of(request))
+    names = evidence.titles(db, session)
+    return render.page(request, "audit.html", who=who, session=session, steps=views.steps_of(db, session, launcher, settings_of(request)),
                        events=views.audit_events(db, session), progress=views.progress(db, session),
-                       verification=verification)
+                       verification=verification, names=views.people(db),
+                       evidence_lines=lambda recorded: evidence.lines(recorded, names))
 
 
 @router.get("/county")

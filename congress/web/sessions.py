@@ -5,24 +5,28 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from congress import limits
+from congress import limits, storage
+from congress.documents.preflight import require_session_templates
 from congress.errors import InputError, Problem
 from congress.ical.builder import TZ
 from congress.inputs import load_session_file
 from congress.lifecycle import operations as ops
 from congress.messages import msg
 from congress.models import CongressSession, Document
-from congress.settings import REPO_ROOT
-from congress.web import render, views
+from congress.settings import REPO_ROOT, Settings
+from congress.web import preview, render, stored, views
 from congress.web.deps import (
     DB,
     CheckedViewer,
@@ -33,12 +37,13 @@ from congress.web.deps import (
     settings_of,
     visible_session,
 )
-from congress.web.launcher import LaunchError, request_launch
+from congress.web.launcher import LaunchError, continue_after_input, request_launch, service_up
 from congress.web.security import error_response, megabytes
 
 router = APIRouter()
 SAMPLE_DIR = REPO_ROOT / "config" / "sample"
-NOTICES = ("loaded", "launched", "already_running", "approval", "attendance", "tallies")
+NOTICES = ("loaded", "launched", "already_running", "approval", "attendance", "tallies", "resubmitted",
+           "continuing", "kept", "recorded")
 NAMES_FILE = "uploaded-names.txt"  # beside an upload: the roster's name as uploaded, when it was renamed
 
 
@@ -57,6 +62,23 @@ def problem_rows(problems: list[Problem], folder: Path | None = None) -> list[di
         name = Path(p.file).name if folder is not None and (str(folder) in str(Path(p.file).resolve())) else p.file
         rows.append({"file": name, "line": p.line, "field": p.field, "problem": p.problem, "text": str(p)})
     return rows
+
+
+def _check_templates(session: CongressSession, settings: Settings) -> None:
+    """The township's templates checked before anything is stored; a file is named inside the templates
+    folder (documents/notice.md.j2), never by the server's path."""
+    try:
+        require_session_templates(session.term.township, settings)
+    except InputError as exc:
+        root = Path(settings.templates_dir).resolve()
+        raise InputError([replace(p, file=_inside(p.file, root)) for p in exc.problems]) from None
+
+
+def _inside(file: str, root: Path) -> str:
+    try:
+        return str(Path(file).resolve().relative_to(root))
+    except ValueError:
+        return file
 
 
 def _list_page(request: Request, db: Session, who: Viewer, *, errors: list[dict[str, Any]] | None = None,
@@ -81,6 +103,7 @@ def _load(request: Request, db: Session, who: Viewer, folder: Path, session_file
                                                              code=spec.township["code"],
                                                              mine=who.user.township_code), None, "township.code")])
         session, _ = ops.load_session(db, spec=spec, actor=who.name, output_root=settings_of(request).output_dir)
+        _check_templates(session, settings_of(request))  # as `congress load` does: file and line
     except InputError as exc:
         db.rollback()
         return _list_page(request, db, who, errors=problem_rows(exc.problems, folder), status_code=422)
@@ -156,11 +179,16 @@ async def create_from_upload(request: Request, session_file: Annotated[UploadFil
 
 def _timeline_context(request: Request, db: Session, who: Viewer, session: CongressSession) -> dict[str, Any]:
     launcher = request.app.state.launcher
-    launch = views.launch_view(db, session, launcher)
-    return {"who": who, "session": session, "steps": views.steps_of(db, session, launcher), "launch": launch,
-            "gates": views.open_gates(db, session), "approvals": views.approvals(db, session),
+    launch = views.launch_view(db, session, launcher, request.app.state.service)
+    approvals = views.approvals(db, session)
+    returned = approvals["plan"][-1] if session.waiting_for == "plan_returned" and approvals["plan"] else None
+    return {"who": who, "session": session, "steps": views.steps_of(db, session, launcher, settings_of(request)),
+            "launch": launch,
+            "gates": views.open_gates(db, session), "approvals": approvals,
             "resolutions": views.resolutions(db, session), "progress": views.progress(db, session),
-            "launcher_ready": launcher is not None}
+            "launcher_ready": launcher is not None, "names": views.people(db), "returned": returned,
+            "pdf_enabled": views.pdf_enabled(settings_of(request)),
+            "answerers": views.answerers(db, session, launch.waiting.role) if launch.waiting else []}
 
 
 @router.get("/sessions/{key}")
@@ -180,7 +208,7 @@ def progress(key: Key, request: Request, who: CurrentViewer, db: DB) -> JSONResp
     run = launch.run
     return JSONResponse({
         "state": session.state, "waiting_for": session.waiting_for, "message": session.state_message,
-        "active": launch.launch is not None,
+        "active": launch.launch is not None, "queued": launch.queued is not None, "service": launch.service,
         "run": {"id": run.id, "name": run.name, "state": run.state, "state_name": run.state_name, "url": run.url}
         if run else None,
         "steps": [{"step": s.step, "status": s.status} for s in ctx["steps"]],
@@ -196,15 +224,83 @@ def launch(key: Key, request: Request, who: CheckedViewer, db: DB) -> Response:
     session = visible_session(db, who, key)
     launcher = request.app.state.launcher
     purpose = views.launch_purpose(db, session)
-    if launcher is None or purpose is None:
+    if launcher is None or purpose is None or not service_up(launcher):
         raise HTTPException(409)
     try:
-        result = request_launch(db, session, launcher=launcher, actor=who.name, purpose=purpose)
+        result = request_launch(db, session, launcher=launcher, actor=who.name, purpose=purpose, trigger=purpose)
     except LaunchError:
         return render.page(request, "timeline.html", status_code=503, notice=None, launch_error=True,
                            **_timeline_context(request, db, who, session))
     notice = "launched" if result.started else "already_running"
     return RedirectResponse(f"/sessions/{key}?notice={notice}", status_code=303)
+
+
+@router.post("/sessions/{key}/resubmit")
+async def resubmit(key: Key, request: Request, session_file: Annotated[UploadFile, File()], who: CheckedViewer,
+                   db: DB, roster_file: Annotated[UploadFile | None, File()] = None) -> Response:
+    """The plan sent back (退回修改): the revised session file replaces the plan, and party approval runs
+    again with a new 请示 (the next attempt); the roster is the one uploaded before unless a new one is."""
+    who.require("create_session")
+    session = visible_session(db, who, key)
+    if session.waiting_for != "plan_returned":
+        raise HTTPException(409)
+    session_bytes = await _read_capped(session_file, "session")
+    roster_bytes = await _read_capped(roster_file, "roster") if roster_file is not None and roster_file.filename else b""
+    for data, upload, kind in ((session_bytes, session_file, "session"), (roster_bytes, roster_file, "roster")):
+        if data is None:
+            return error_response(request, 413, msg("security.upload.file_too_large",
+                                                    file=Path(getattr(upload, "filename", "") or "").name or kind,
+                                                    kind=msg(f"security.upload.kind.{kind}"),
+                                                    size=megabytes(limits.MAX_FILE_BYTES[kind])))
+    assert session_bytes is not None and roster_bytes is not None
+    folder = staging_dir(request, f"resubmit-{session.key}")
+    target = folder / "session.yaml"
+    target.write_bytes(session_bytes)
+    roster_name = _roster_name(session_bytes)
+    if roster_name in ("session.yaml", NAMES_FILE):
+        roster_name = "roster.csv"
+    if roster_bytes:
+        (folder / roster_name).write_bytes(roster_bytes)
+    else:  # the roster of the file being revised, so a revised plan needs one file only
+        earlier = Path(session.source_path).parent / roster_name if session.source_path else None
+        if earlier is not None and earlier.is_file():
+            shutil.copy2(earlier, folder / roster_name)
+    problems: list[Problem] = []
+    try:
+        spec = load_session_file(target)
+        if spec.key != session.key:
+            problems.append(Problem(target.name, msg("dashboard.resubmit.other_session", key=spec.key), None,
+                                    "session"))
+        elif spec.sha256 == session.source_sha256:
+            problems.append(Problem(target.name, msg("dashboard.resubmit.unchanged"), None, None))
+        else:
+            ops.load_session(db, spec=spec, actor=who.name, output_root=settings_of(request).output_dir)
+            _check_templates(session, settings_of(request))
+    except InputError as exc:
+        problems = exc.problems
+    if problems:
+        db.rollback()
+        return render.page(request, "timeline.html", status_code=422, notice=None,
+                           resubmit_errors=problem_rows(problems, folder),
+                           **_timeline_context(request, db, who, visible_session(db, who, key)))
+    # in a worker thread: the launcher's client blocks, and would block this async route's event loop
+    await run_in_threadpool(continue_after_input, db, session, launcher=request.app.state.launcher, actor=who.name,
+                            trigger="resubmit")
+    return RedirectResponse(f"/sessions/{key}?notice=resubmitted", status_code=303)
+
+
+@router.get("/sessions/{key}/files/{doc_id}/pages/{number}")
+def page_image(key: Key, doc_id: RowId, number: Annotated[int, PathParam(ge=1, le=preview.MAX_PAGES)],
+               request: Request, who: CurrentViewer, db: DB) -> Response:
+    """One page of a document's PDF as an image, to read it in the page (the approval page shows them)."""
+    session = visible_session(db, who, key)
+    doc = db.get(Document, doc_id)
+    if doc is None or doc.session_id != session.id or not doc.path.endswith(".docx"):
+        raise HTTPException(404)
+    image = stored.page_png(storage.session_store(settings_of(request), session), doc.path[:-5] + ".pdf", number)
+    if image is None:
+        raise HTTPException(404)
+    return Response(image, media_type="image/png")
 
 
 @router.get("/sessions/{key}/files/{doc_id}")
@@ -213,12 +309,5 @@ def download(key: Key, doc_id: RowId, request: Request, who: CurrentViewer, db: 
     doc = db.get(Document, doc_id)
     if doc is None or doc.session_id != session.id:
         raise HTTPException(404)
-    root = Path(session.output_dir).resolve()
     rel = doc.path[:-5] + ".pdf" if format == "pdf" and doc.path.endswith(".docx") else doc.path
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise HTTPException(404)
-    media = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             ".pdf": "application/pdf", ".ics": "text/calendar; charset=utf-8"}.get(path.suffix,
-                                                                                    "application/octet-stream")
-    return FileResponse(path, media_type=media, filename=path.name)
+    return stored.download(storage.session_store(settings_of(request), session), rel)

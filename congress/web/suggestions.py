@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from congress import limits
+from congress import limits, storage
 from congress.followup import operations as fops
 from congress.followup.common import RATING_CN, STATE_CN, FollowupError, deputies_by_code, safe_name
 from congress.ical.builder import local_today
@@ -35,7 +35,7 @@ from congress.models import (
     Township,
 )
 from congress.profiles import Citation
-from congress.web import render, views
+from congress.web import render, stored, views
 from congress.web.deps import (
     DB,
     PERMISSIONS,
@@ -55,8 +55,6 @@ router = APIRouter()
 EDITORS = PERMISSIONS["suggestions"]
 RATINGS = ("满意", "基本满意", "不满意")
 NOTICES = ("entered", "handed_over", "replied", "rated", "rehandled")
-MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         ".pdf": "application/pdf", ".ics": "text/calendar; charset=utf-8"}
 
 
 
@@ -454,9 +452,5 @@ def download(doc_id: RowId, request: Request, who: CurrentViewer, db: DB, format
     township = db.get(Township, doc.township_id) if doc is not None else None
     if doc is None or township is None or not who.sees(township.code):
         raise HTTPException(404)
-    root = (Path(settings_of(request).output_dir).resolve() / township.code).resolve()
     rel = doc.path[:-5] + ".pdf" if format == "pdf" and doc.path.endswith(".docx") else doc.path
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise HTTPException(404)
-    return FileResponse(path, media_type=MEDIA.get(path.suffix, "application/octet-stream"), filename=path.name)
+    return stored.download(storage.township_store(settings_of(request), township.code), rel)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from congress import storage
 from congress.lifecycle import operations as ops
 from congress.lifecycle.claim import session_claimed
 from congress.lifecycle.steps import STEPS
+from congress.lifecycle.waiting import Waiting, waiting
 from congress.models import (
     AuditEvent,
     CongressSession,
@@ -24,8 +26,21 @@ from congress.models import (
     StepRun,
     Term,
     Township,
+    User,
 )
-from congress.web.launcher import Launcher, RunInfo, active_launch, base_engine, launch_ended, launch_purpose
+from congress.settings import Settings
+from congress.web import stored
+from congress.web.launcher import (
+    Launcher,
+    RunInfo,
+    active_launch,
+    base_engine,
+    launch_ended,
+    launch_purpose,
+    queued_launch,
+    service_up,
+)
+from congress.web.service import ServiceStatus
 
 # the gates a session can wait at, and the form that answers each
 GATE_FORMS = {
@@ -43,7 +58,7 @@ FOLD_AT = 4
 class DocView:
     id: int
     kind: str
-    name: str
+    name: str  # as the page shows it: the file's name without its extension
     path: str
     sha256: str
     pdf: bool
@@ -66,15 +81,86 @@ class StepView:
     groups: list[tuple[str, list[DocView]]] = field(default_factory=list)
 
 
-def _doc_views(root: Path, docs: list[Document]) -> list[DocView]:
+def _kept(store: storage.Store) -> Callable[[str], bool]:
+    """Whether a file is kept: a look at the disk per file, or one query for the scope's whole index."""
+    if isinstance(store, storage.FileStore):
+        return lambda rel: (store.root / rel).exists()
+    return set(store.paths()).__contains__
+
+
+def _store(session: CongressSession, settings: Settings | None) -> storage.Store:
+    if settings is None:  # today's folder
+        return storage.FileStore(f"session/{session.key}", Path(session.output_dir))
+    return storage.session_store(settings, session)
+
+
+def _doc_views(kept: Callable[[str], bool], docs: list[Document]) -> list[DocView]:
     paths = {d.path for d in docs}
     views = []
     for d in docs:
         if d.path.endswith(".pdf") and d.path[:-4] + ".docx" in paths:
             continue  # shown as the PDF of its .docx
-        pdf = d.path.endswith(".docx") and (root / (d.path[:-5] + ".pdf")).exists()
-        views.append(DocView(d.id, d.kind, Path(d.path).name, d.path, d.sha256, pdf, d.path.endswith(".ics")))
+        pdf = d.path.endswith(".docx") and kept(d.path[:-5] + ".pdf")
+        views.append(DocView(d.id, d.kind, Path(d.path).stem, d.path, d.sha256, pdf, d.path.endswith(".ics")))
     return views
+
+
+# actors that are not accounts, as the pages name them
+SYSTEM_ACTORS = {"system": "系统", "sweeper": "系统（每日巡查）", "demo": "系统（演示）", "admin-cli": "管理员（命令行）",
+                 "check": "系统", "staff": "乡镇工作人员（命令行）"}
+
+
+def people(db: Session) -> dict[str, str]:
+    """Who an actor is, as the pages name them: an account's name, or what a system actor is."""
+    names = dict(SYSTEM_ACTORS)
+    names.update({u.username: u.display_name for u in db.scalars(select(User))})
+    return names
+
+
+# what the party committee reads before deciding on each subject: (steps, kinds of document)
+APPROVAL_DOCUMENTS = {"plan": (("plan", "party_approval"), ("plan", "party_request")),
+                      "resolutions": (("reports",), ("resolutions_request", "resolution_draft", "deliberation",
+                                                      "agenda", "schedule"))}
+
+
+@dataclass
+class ApprovalDocument:
+    doc: DocView
+    pages: int  # pages of its PDF shown as images; 0 while the PDF is being made
+    text: list[str]  # the .docx's paragraphs, read while there is no PDF yet
+
+
+def approval_documents(db: Session, session: CongressSession, subject: str,
+                       settings: Settings | None = None) -> list[ApprovalDocument]:
+    """The documents the approver reads on the approval page, in the order they were made."""
+    steps, kinds = APPROVAL_DOCUMENTS[subject]
+    docs = list(db.scalars(select(Document).where(Document.session_id == session.id, Document.step.in_(steps))
+                           .order_by(Document.id)))
+    store = _store(session, settings)
+    out = []
+    for view in _doc_views(_kept(store), docs):
+        if view.kind not in kinds or view.calendar:
+            continue
+        pages = stored.page_count(store, view.path[:-5] + ".pdf") if view.pdf else 0
+        out.append(ApprovalDocument(view, pages, [] if pages else stored.docx_text(store, view.path)))
+    return out
+
+
+def pdf_enabled(settings: Settings) -> bool:
+    """PDFs are made beside the documents (so a missing one is on its way, not missing for good)."""
+    from congress.documents.pdf import render_enabled
+
+    try:
+        return render_enabled(settings)[0]
+    except Exception:  # noqa: BLE001 - "on" without LibreOffice: the run fails and says so, the page need not
+        return False
+
+
+def answerers(db: Session, session: CongressSession, role: str) -> list[str]:
+    """The names of the township's active accounts with this role (who a gate waits for)."""
+    return list(db.scalars(select(User.display_name).where(
+        User.role == role, User.township_code == session.term.township.code, User.active.is_(True))
+        .order_by(User.display_name)))
 
 
 def shown_statuses(engine: Engine, key: str, runs: Mapping[str, StepRun]) -> dict[str, str]:
@@ -86,20 +172,21 @@ def shown_statuses(engine: Engine, key: str, runs: Mapping[str, StepRun]) -> dic
     return statuses
 
 
-def steps_of(db: Session, session: CongressSession, launcher: Launcher | None) -> list[StepView]:
+def steps_of(db: Session, session: CongressSession, launcher: Launcher | None,
+             settings: Settings | None = None) -> list[StepView]:
     runs = {r.step: r for r in db.scalars(select(StepRun).where(StepRun.session_id == session.id))}
     shown = shown_statuses(base_engine(db), session.key, runs)
     docs: dict[str, list[Document]] = defaultdict(list)
     for d in db.scalars(select(Document).where(Document.session_id == session.id).order_by(Document.id)):
         docs[d.step].append(d)
-    root = Path(session.output_dir)
+    kept = _kept(_store(session, settings))
     views = []
     for i, step in enumerate([*STEPS, "audit"]):
         run = runs.get(step)
         if step == "audit" and not docs.get("audit"):
             continue
         by_kind: dict[str, list[DocView]] = defaultdict(list)
-        for view in _doc_views(root, docs.get(step, [])):
+        for view in _doc_views(kept, docs.get(step, [])):
             by_kind[view.kind].append(view)
         url = launcher.run_url(run.flow_run_id) if launcher and run and run.flow_run_id else None
         views.append(StepView(
@@ -121,11 +208,24 @@ class LaunchView:
     # shown instead of a button: "halted" (cancelled, postponed), "interrupted" (a killed run left a step
     # running: the button runs it again), "elsewhere" (a run not started here, e.g. `congress run`, holds it)
     situation: str | None = None
+    queued: FlowLaunch | None = None  # a continuation kept until the active run ends
+    service: str = "none"  # the flow service: up | starting | down | none (no launcher)
+    waiting: Waiting | None = None  # the gate the session waits at, whose input, since when
 
 
-def launch_view(db: Session, session: CongressSession, launcher: Launcher | None) -> LaunchView:
+def service_state(launcher: Launcher | None, status: ServiceStatus | None) -> str:
+    """up | starting | down | none: what the page says of the flow service."""
+    if launcher is None:
+        return "none"
+    if status is not None:
+        return status.state
+    return "up" if service_up(launcher) else "down"
+
+
+def launch_view(db: Session, session: CongressSession, launcher: Launcher | None,
+                status: ServiceStatus | None = None) -> LaunchView:
     """What the run section of the timeline shows. Reads only: a GET request writes nothing (a finished
-    launch is released by the next launch request, see launcher.request_launch)."""
+    launch is released by the keeper, or the next launch request, see congress/web/launcher.py)."""
     current = active_launch(db, session)
     info = None
     if current is not None:
@@ -134,7 +234,9 @@ def launch_view(db: Session, session: CongressSession, launcher: Launcher | None
             current = None
     recent = list(db.scalars(select(FlowLaunch).where(FlowLaunch.session_id == session.id)
                              .order_by(FlowLaunch.id.desc()).limit(5)))
-    return LaunchView(current, info, launch_purpose(db, session), recent, situation(db, session))
+    return LaunchView(current, info, launch_purpose(db, session), recent, situation(db, session),
+                      queued=queued_launch(db, session), service=service_state(launcher, status),
+                      waiting=waiting(db, session))
 
 
 def situation(db: Session, session: CongressSession) -> str | None:

@@ -68,7 +68,7 @@ def test_templates_dir_in_a_session_file_is_refused_saying_an_administrator_sets
 @pytest.mark.parametrize("old, new, field", [
     ("closing_date: 2026-12-23", "closing_dat: 2026-12-23", "session.closing_dat"),
     ("ordinal: 18", "ordinal: 18\n  chairman: 王建华", "term.chairman"),
-    ('title: 预备会议, place: 三楼大会议室}', 'title: 预备会议, plcae: 三楼大会议室}', "session.schedule.0.plcae"),
+    ('title: 预备会议, place: 三楼大会议室', 'title: 预备会议, plcae: 三楼大会议室', "session.schedule.0.plcae"),
     ("    seats: 1\n", "    seats: 1\n    seat: 2\n", "elections.0.seat"),
 ])
 def test_unknown_keys_anywhere_in_a_session_file_are_errors_with_their_line(folder, old, new, field):

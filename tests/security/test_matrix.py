@@ -25,13 +25,19 @@ from sqlalchemy import select
 from starlette.routing import Mount
 
 from congress.calendar import feeds
+from congress.deputies import links as deputy_links
+from congress.deputies import operations as deputy_ops
 from congress.followup import operations as fops
 from congress.lifecycle import operations as ops
-from congress.models import Document, FollowupDocument, Suggestion, Township
+from congress.models import DeputyEntry, Document, FollowupDocument, Suggestion, Township
 from congress.web.deps import PERMISSIONS
 from tests.security.conftest import KEY, SAMPLE, TOWNSHIP_A, USERS, Site, create_sample, csrf, make_site
 from tests.security.test_headers import inline_code
 
+# a valid one-page PDF (blank), for the route that shows a document's pages as images
+ONE_PAGE_PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] "
+                b"/Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n"
+                b"trailer\n<< /Size 4 /Root 1 0 R >>\n%%EOF\n")
 PUBLIC = "public"  # no log-in needed (the log-in page, static files, feeds by their secret token)
 LOGGED_IN = "logged_in"  # any role
 
@@ -61,7 +67,9 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/sessions/{key}"): Rule("view", scoped=True),
     ("GET", "/sessions/{key}/progress"): Rule("view", scoped=True),
     ("POST", "/sessions/{key}/launch"): Rule("launch", scoped=True),
+    ("POST", "/sessions/{key}/resubmit"): Rule("create_session", scoped=True, upload=True),
     ("GET", "/sessions/{key}/files/{doc_id}"): Rule("view", scoped=True),
+    ("GET", "/sessions/{key}/files/{doc_id}/pages/{number}"): Rule("view", scoped=True),
     ("GET", "/sessions/{key}/approval/{subject}"): Rule("view", scoped=True),
     ("POST", "/sessions/{key}/approval/{subject}"): Rule("approve", scoped=True, form={"decision": "maybe"}),
     ("GET", "/sessions/{key}/attendance"): Rule("view", scoped=True),
@@ -86,6 +94,42 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/admin"): Rule("admin"),
     ("POST", "/admin/townships/{code}/templates"): Rule("admin", form={"folder": ""}),
     ("POST", "/admin/unlock"): Rule("admin", form={"username": "staff_b"}),
+    # the forms below are sent incomplete: allowed means refused on the form (422), nothing changes
+    ("POST", "/admin/townships"): Rule("admin"),
+    ("POST", "/admin/townships/{code}"): Rule("admin"),
+    ("POST", "/admin/users"): Rule("admin"),
+    ("POST", "/admin/users/{username}"): Rule("admin"),
+    ("POST", "/admin/users/{username}/active"): Rule("admin"),
+    ("POST", "/admin/users/{username}/password"): Rule("admin"),
+    ("POST", "/admin/feeds"): Rule("admin"),
+    ("POST", "/admin/feeds/{token_id}/revoke"): Rule("admin"),
+    ("GET", "/account/password"): Rule(LOGGED_IN),
+    ("POST", "/account/password"): Rule(LOGGED_IN, form={"current": "not-the-password", "new": "x", "again": "y"}),
+    ("GET", "/templates/{kind}.xlsx"): Rule(LOGGED_IN),
+    ("GET", "/sessions/{key}/templates/{kind}.xlsx"): Rule("view", scoped=True),
+    ("GET", "/county.xlsx"): Rule("county"),
+    ("GET", "/townships/{code}/overdue.xlsx"): Rule("view", scoped=True),
+    ("GET", "/holidays/{year}"): Rule(LOGGED_IN),
+    ("GET", "/law/{file}"): Rule(LOGGED_IN),
+    ("GET", "/law/{file}/{article}"): Rule(LOGGED_IN),
+    # the deputies' own page: the token in the path is the credential (a wrong one is a bare 404)
+    ("GET", "/d/{link}"): Rule(PUBLIC),
+    ("GET", "/d/{link}/calendar.ics"): Rule(PUBLIC),
+    ("HEAD", "/d/{link}/calendar.ics"): Rule(PUBLIC),
+    ("GET", "/d/{link}/materials/{material_id}"): Rule(PUBLIC),
+    ("GET", "/d/{link}/suggestions/{sid}/reply.pdf"): Rule(PUBLIC),
+    ("POST", "/d/{link}/suggestions"): Rule(PUBLIC),
+    ("POST", "/d/{link}/motions"): Rule(PUBLIC),
+    ("POST", "/d/{link}/motions/{motion_id}/cosign"): Rule(PUBLIC),
+    ("POST", "/d/{link}/suggestions/{sid}/rating"): Rule(PUBLIC),
+    ("GET", "/townships/{code}/deputies"): Rule("view", scoped=True),
+    ("GET", "/townships/{code}/deputies/photos/{entry_id}"): Rule("view", scoped=True),
+    ("POST", "/townships/{code}/deputies/links"): Rule("suggestions", scoped=True),
+    ("POST", "/townships/{code}/deputies/office"): Rule("suggestions", scoped=True),
+    ("GET", "/sessions/{key}/materials"): Rule("view", scoped=True),
+    ("POST", "/sessions/{key}/materials"): Rule("suggestions", scoped=True),
+    ("POST", "/sessions/{key}/materials/release"): Rule("suggestions", scoped=True),
+    ("GET", "/sessions/{key}/materials/{material_id}"): Rule("view", scoped=True),
 }
 
 ROLES: dict[str | None, tuple[str | None, str | None]] = {  # client → (role, township)
@@ -111,6 +155,17 @@ RESOLVERS: dict[str, Callable[[World, str], str]] = {
     "token": lambda w, path: w.objects["feed_token"],
     "code": lambda w, path: TOWNSHIP_A,
     "path": lambda w, path: "app.css",
+    "number": lambda w, path: "1",
+    "username": lambda w, path: "staff_b",
+    "token_id": lambda w, path: str(w.objects["feed_token_id"]),
+    "kind": lambda w, path: "attendance",
+    "file": lambda w, path: "local-organic-law-2022.md",
+    "article": lambda w, path: "第二十五条",
+    "year": lambda w, path: "2027",
+    "link": lambda w, path: w.objects["deputy_link"],
+    "material_id": lambda w, path: str(w.objects["material"]),
+    "motion_id": lambda w, path: "1",
+    "entry_id": lambda w, path: str(w.objects["deputy_entry"]),
 }
 
 
@@ -156,6 +211,7 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
         root = Path(session.output_dir)
         (root / "01-plan").mkdir(parents=True, exist_ok=True)
         (root / "01-plan" / "会议方案.docx").write_bytes(b"PK docx")
+        (root / "01-plan" / "会议方案.pdf").write_bytes(ONE_PAGE_PDF)  # its pages are shown as images
         document = Document(session_id=session.id, step="plan", kind="plan", path="01-plan/会议方案.docx",
                             sha256="0" * 64)
         db.add(document)
@@ -163,11 +219,20 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
                        settings=site.settings)
         followup_document = db.scalar(select(FollowupDocument).where(FollowupDocument.township_id == township.id))
         suggestion = db.scalar(select(Suggestion).where(Suggestion.code == "J002"))
-        _, secret = feeds.issue_token(db, township=township, kind="office", actor="staff_a")
+        token, secret = feeds.issue_token(db, township=township, kind="office", actor="staff_a")
+        deputy = session.term.deputies[0]
+        _link, deputy_link = deputy_links.issue(db, deputy=deputy, actor="staff_a", settings=site.settings)
+        material = deputy_ops.add_material(db, session=session, title="政府工作报告", data=ONE_PAGE_PDF,
+                                           actor="staff_a", settings=site.settings)
+        photo = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+        entered = deputy_ops.submit_suggestion(db, link=_link, today=date(2027, 1, 8), settings=site.settings,
+                                               data=deputy_ops.NewSuggestion("关于整修村口桥梁的建议", "内容", "城乡建设", photo))
+        entry = db.scalar(select(DeputyEntry).where(DeputyEntry.suggestion_id == entered.id))
         db.flush()
         assert followup_document is not None and suggestion is not None
         objects = {"document": document.id, "followup_document": followup_document.id,
-                   "suggestion": suggestion.id, "feed_token": secret}
+                   "suggestion": suggestion.id, "feed_token": secret, "feed_token_id": token.id,
+                   "deputy_link": deputy_link, "material": material.id, "deputy_entry": entry.id}
     tokens = {name: csrf(client) for name, client in clients.items() if name}
     yield World(site, objects, clients, tokens)
     site.engine.dispose()

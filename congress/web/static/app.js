@@ -42,7 +42,10 @@
     form.querySelectorAll(".field-check").forEach(function (el) { el.innerHTML = ""; });
     var html = "";
     if (data.counts) {
-      html += "<p>出席 " + data.counts.present + " 名，请假 " + data.counts.leave + " 名，缺席 " + data.counts.absent + " 名。</p>";
+      var c = data.counts;
+      html += "<p>已标记 " + (c.present + c.leave + c.absent) + " 名（共 " + data.total + " 名）：出席 " + c.present +
+        " 名，请假 " + c.leave + " 名，缺席 " + c.absent + " 名" +
+        (c.unmarked ? '<span class="check-item warn">，还有 ' + c.unmarked + " 名未标记</span>" : "") + "。</p>";
     }
     var ruleTexts = (data.items || []).map(function (item) { return item.text; });
     (data.problems || []).forEach(function (p) {
@@ -56,6 +59,7 @@
         ' <span class="rule">依据：' + escapeHtml(item.rule) + "，" + escapeHtml(item.citation) + "</span></div>";
       if (!mark(form, item.field, line, item.level === "error")) { html += line; }
     });
+    (data.summary || []).forEach(function (line) { html += '<p class="check-item warn">' + escapeHtml(line) + "</p>"; });
     if (!html && data.ok) { html = '<p class="check-item ok">数字核对无误。</p>'; }
     box.innerHTML = html;
   }
@@ -90,13 +94,23 @@
     check();
   });
 
-  // Attendance: set every deputy at once.
+  // Attendance: every deputy present at once (then the few on leave or absent are changed); the leave
+  // approval can be ticked only for a deputy on leave.
+  function syncLeave(row) {
+    var box = row.querySelector("input.leave-approved");
+    var leave = row.querySelector('input[type=radio][value="leave"]');
+    if (box && leave) { box.disabled = !leave.checked; if (box.disabled) { box.checked = false; } }
+  }
   document.querySelectorAll("[data-set-all]").forEach(function (button) {
     button.addEventListener("click", function () {
       var value = button.getAttribute("data-set-all");
       document.querySelectorAll('input[type=radio][value="' + value + '"]').forEach(function (r) { r.checked = true; });
+      document.querySelectorAll("tr[data-code]").forEach(syncLeave);
       button.form.dispatchEvent(new Event("change"));
     });
+  });
+  document.querySelectorAll("table.attendance input[type=radio]").forEach(function (radio) {
+    radio.addEventListener("change", function () { syncLeave(radio.closest("tr")); });
   });
 
   // Tallies: add a round (re-vote, another election) by copying the last one with the next index.
