@@ -883,7 +883,7 @@ def _township_documents(out: _Collector, data: Any) -> dict[str, Any]:
     if out.get(data, "township", "letterhead", kind=list, required=False, default=None) is not None:
         values["letterhead"] = []
         for i, name in enumerate(out.items(data, "township", "letterhead")):
-            if name in LETTERHEAD_TYPES:
+            if isinstance(name, str) and name in LETTERHEAD_TYPES:
                 values["letterhead"].append(name)
             else:
                 out.add(msg("documents.letterhead.unknown", value=show(name), names="、".join(LETTERHEAD_TYPES)),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -65,7 +65,7 @@ class Store(Protocol):
     def paths(self) -> list[str]:
         """Every path kept in the scope, sorted."""
 
-    def local(self, rels: Iterable[str]) -> Iterator[dict[str, Path]]:  # a context manager
+    def local(self, rels: Iterable[str]) -> AbstractContextManager[dict[str, Path]]:
         """Each file as a path on this machine, for tools that read files (LibreOffice, pdftoppm)."""
 
 

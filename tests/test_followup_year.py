@@ -67,6 +67,8 @@ def second_session_file(tmp: Path) -> Path:
              opening_date=date(2027, 6, 22), closing_date=date(2027, 6, 23))
     s["presidium_meeting"]["date"] = date(2027, 6, 4)
     s["checkin"]["date"] = date(2027, 6, 21)
+    for meeting in (s.get("presidium_meetings") or {}).values():  # the presidium meets during the session
+        meeting["date"] = date(2027, 6, 22)
     for sitting in s["schedule"]:
         sitting["date"] = date(2027, 6, 22) if sitting["date"] == date(2026, 12, 22) else date(2027, 6, 23)
     data["suggestions"], data["elections"], data["motions"] = [], [], []
@@ -210,8 +212,9 @@ def _rounds(db: Session, township) -> list[tuple[str, HandlingRound]]:  # type: 
 def test_forty_suggestions_two_sessions_and_every_deadline_per_profile(year) -> None:  # type: ignore[no-untyped-def]
     db, township = year["db"], year["township"]
     suggestions = fo.township_suggestions(db, township)
-    assert len(suggestions) == 40
-    assert Counter(s.source for s in suggestions) == {"session": 28, "interim": 12}
+    # 40 planned, and the sample's motion the presidium referred to the government as a suggestion (YA001)
+    assert len(suggestions) == 41
+    assert Counter(s.source for s in suggestions) == {"session": 29, "interim": 12}
     assert {s.session_id for s in suggestions} == {year["s1"].id, year["s2"].id}
     by_code = {p.code: p for p in year["plans"]}
     firsts = {code: r for code, r in _rounds(db, township) if r.number == 1}
@@ -279,14 +282,15 @@ def test_handling_report_figures_match_the_data(year) -> None:  # type: ignore[n
     ratings = Counter("unsatisfied" if p.code == "J004" else {0: "satisfied", 1: "basically", 2: "satisfied",
                                                               3: "basically"}[p.pattern] for p in rated)
     t = figures["totals"]
-    assert (t["total"], t["session"], t["interim"]) == (20, 8, 12)
+    assert (t["total"], t["session"], t["interim"]) == (21, 9, 12)  # with the referred motion YA001
     assert t["replied"] == len(replied) and t["on_time"] == len(on_time)
     assert (t["satisfied"], t["basically"], t["unsatisfied"]) == (ratings["satisfied"], ratings["basically"],
                                                                   ratings["unsatisfied"])
     assert t["on_time_rate"] == f"{len(on_time) * 100 / len(replied):.1f}%"
     assert t["satisfaction_rate"] == f"{(ratings['satisfied'] + ratings['basically']) * 100 / len(rated):.1f}%"
-    assert t["open"] == 20 - (len(rated) - ratings["unsatisfied"])
-    assert sum(o["total"] for o in figures["offices"]) == 20
+    assert t["open"] == 21 - (len(rated) - ratings["unsatisfied"])
+    assert sum(o["total"] for o in figures["offices"]) == 21
+    db.commit()  # the report's file is written once its registration commits
     text = "\n".join(p.text for p in Document(str(Path(settings.output_dir) / "qingshan" / doc.path)).paragraphs)
     assert f"按期答复{t['on_time']}件，按期答复率{t['on_time_rate']}" in text
     assert f"满意率（含基本满意）{t['satisfaction_rate']}" in text
@@ -300,6 +304,7 @@ def test_two_absences_without_leave_are_flagged(year) -> None:  # type: ignore[n
     assert record["absences"]["flagged"] and record["absences"]["citation"] == "deputies-law-2025.md 第六十二条"
     docs = reports.write_duty_records(db, township=township, start=date(2026, 7, 1), end=END, actor="test",
                                       settings=settings, codes=["QS042", "QS010"])
+    db.commit()  # the files are written once their registration commits
     text = "\n".join(p.text for p in Document(str(Path(settings.output_dir) / "qingshan" / docs[0].path)).paragraphs)
     assert "未经批准2次不出席" in text and "代表资格终止" in text
     assert db.scalar(select(func.count()).select_from(Reminder)) > 0

@@ -127,7 +127,8 @@ def test_pdfs_are_rendered_once_registered_and_redone_only_when_the_docx_changes
     docx = sorted(d.path for d in db.scalars(select(Document).where(Document.session_id == session.id))
                   if d.path.endswith(".docx"))
     assert docx == ["01-plan/会议方案.docx", "02-party-approval/批复记录-第1次.docx", "02-party-approval/请示.docx",
-                    "03-presidium-decision/主席团会议决定.docx", "03-presidium-decision/主席团会议纪要.docx"]
+                    "03-presidium-decision/主席团会议决定.docx", "03-presidium-decision/主席团会议纪要.docx",
+                    "03-presidium-decision/列席人员名单.docx"]
     assert sorted(first.rendered) == [p.replace(".docx", ".pdf") for p in docx]
     assert first.starts == 1  # one LibreOffice start for the batch
     rows = {d.path: d for d in db.scalars(select(Document).where(Document.session_id == session.id))}
@@ -141,7 +142,7 @@ def test_pdfs_are_rendered_once_registered_and_redone_only_when_the_docx_changes
 
     # A re-run renders nothing and starts nothing.
     again = pdf.render_missing(db, session, settings)
-    assert (again.rendered, again.starts, again.up_to_date) == ([], 0, 5)
+    assert (again.rendered, again.starts, again.up_to_date) == ([], 0, len(docx))
 
     # A deleted PDF comes back with the same bytes (creation date and file ID are pinned).
     plan_pdf = root / "01-plan/会议方案.pdf"
@@ -160,7 +161,7 @@ def test_pdfs_are_rendered_once_registered_and_redone_only_when_the_docx_changes
                                  title="t", author="a", created=datetime(2026, 12, 1, tzinfo=UTC))
     db.flush()
     changed = pdf.render_missing(db, session, settings)
-    assert changed.rendered == ["01-plan/会议方案.pdf"] and changed.up_to_date == 4
+    assert changed.rendered == ["01-plan/会议方案.pdf"] and changed.up_to_date == len(docx) - 1
     assert "修改稿" in _poppler("pdftotext", str(plan_pdf), "-")
 
 
@@ -176,7 +177,7 @@ def test_a_whole_session_renders_to_readable_pdfs(tmp_path_factory, tmp_path):  
     assert len(docx) > 80
     assert all(p.with_suffix(".pdf").exists() for p in docx)
 
-    deputies = sorted({p.stem.split("-")[-1] for p in (root / "04-notices").glob("*.docx")})
+    deputies = sorted({p.stem.split("-")[-1] for p in (root / "04-notices").glob("会议通知-*.docx")})
     assert len(deputies) == 60
     title = "青山镇第十八届人民代表大会第三次会议"
     # (file, pages, words the deputy must be able to read)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -269,3 +270,33 @@ def _unquoted(header: str) -> str:
     from urllib.parse import unquote
 
     return unquote(header)
+
+
+def test_backup_holds_the_stored_documents(both_stores, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With the database store the dump is the whole backup: restored into an empty database, it verifies."""
+    from congress.audit.backup import backup, restore
+    from tests.test_backup import fresh_target
+
+    _, _, runs = both_stores
+    settings, files, _ = runs["database"]
+    manifest = backup(settings, tmp_path / "backup")
+    assert manifest["document_store"] == "database"
+    assert not [f for f in manifest["files"] if f.startswith(f"files/sessions/{KEY}/")]  # no folder to copy
+    source = make_engine(settings.database_url)
+    empty, cleanup = fresh_target(SimpleNamespace(engine=source, url=settings.database_url), tmp_path)  # type: ignore[arg-type]
+    source.dispose()
+    url = empty.database_url
+    target = Settings(database_url=url, output_dir=tmp_path / "restored-output", document_store="database")
+    try:
+        restore(target, tmp_path / "backup", force=True)
+        engine = make_engine(url)
+        try:
+            with read_scope(engine) as db:
+                result = verify(db, everything=True, output_root=target.output_dir, settings=target)
+                assert result.ok, [str(f) for f in result.findings]
+                kept = storage.session_store(target, ops.get_session(db, KEY))
+            assert {rel: kept.get(rel) for rel in kept.paths()} == files
+        finally:
+            engine.dispose()
+    finally:
+        cleanup()  # type: ignore[operator]

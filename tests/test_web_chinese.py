@@ -38,7 +38,9 @@ ROLES = {"staff": ("staff", "qingshan", "李干事"), "approver": ("approver", "
 ALLOWED = {"PDF", "SHA-256"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.:/@+-]*[A-Za-z0-9]|[A-Za-z]")
 HEX = re.compile(r"^[0-9a-f]{6,}$")
-IDENTIFIER = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{16,}\b")
+# ... and addresses (a deputy's personal link and calendar subscription, shown so staff can send them)
+IDENTIFIER = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{16,}\b"
+                        r"|(?:https?|webcal)://[^\s…<\"']+")
 # not pages: files, the page's own JSON, feeds, log-out
 NOT_PAGES = re.compile(r"^/(static/|feeds/|logout)|/files/|\.xlsx$|/progress$|/check$|\.ics$")
 

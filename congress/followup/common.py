@@ -99,7 +99,8 @@ def township_context(db: Session, township: Township, *, sign_date: date, doc_nu
 
 
 class TownshipOutputs:
-    """Builds follow-up files under <output>/<township code>/ in memory and registers them with their hash.
+    """Builds follow-up files in memory and registers them with their hash; they are kept in the township's
+    store (congress/storage.py: <output>/<township code>/, or the database).
 
     The files are written once the transaction that registered them has committed (an ``after_commit``
     hook on the database session; a rollback drops them), so no transaction is open while files go to
@@ -114,6 +115,11 @@ class TownshipOutputs:
         self.store = storage.township_store(settings, township.code)  # that folder, or the shared database
         self.env = township_environment(township, settings)
         self.written: list[dict[str, str]] = []
+
+    @property
+    def pending(self) -> dict[str, bytes]:
+        """This township's files waiting for the commit: path → bytes."""
+        return {rel: data for (store, rel), data in storage.outbox(self.db).items() if store == self.store}
 
     def number(self, kind: str, year: int, *, subject: str | None = None, on: date | None = None,
                actor: str = "system") -> str:

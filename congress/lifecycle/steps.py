@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -124,6 +125,7 @@ class Outputs:
         self.pending: dict[str, bytes] = {}  # relative path -> bytes not yet on disk
         self.actor = "system"  # who the register's audit events name; the step's context sets it
         self.letterhead = numbers.letterhead_kinds(numbers.township_settings(db, session.term.township))
+        self._registered: dict[str, Document] | None = None  # path -> row, read once (not a query per file)
 
     def folder(self) -> str:
         return f"{STEPS.index(self.step) + 1:02d}-{self.step.replace('_', '-')}"
@@ -174,10 +176,14 @@ class Outputs:
             self.store.put(rel, data)
         else:  # the database store writes on its own connection: once this transaction has committed
             storage.after_commit(self.db, self.store, rel, data)
-        doc = self.db.scalar(select(Document).where(Document.session_id == self.session.id, Document.path == rel))
-        if doc is None:
+        if self._registered is None:
+            self._registered = {d.path: d for d in self.db.scalars(
+                select(Document).where(Document.session_id == self.session.id))}
+        doc = self._registered.get(rel)
+        if doc is None or sa_inspect(doc).was_deleted:
             doc = Document(session_id=self.session.id, step=self.step, kind=kind, path=rel, sha256=sha)
             self.db.add(doc)
+            self._registered[rel] = doc
         else:
             doc.sha256, doc.step, doc.kind = sha, self.step, kind
         self.db.flush()

@@ -102,17 +102,31 @@ def _install_pause(point: str | None, marker: str | None) -> None:
             return document(self, *a, **kw)
 
         steps.Outputs.document = counted_document  # type: ignore[method-assign]
-    elif kind in ("write", "pdfwrite"):
-        module = steps if kind == "write" else pdf
-        write, written = module.write_output, [0]
+    elif kind == "write":  # a step's files go to disk through the file store (congress/storage.py)
+        from congress import storage
 
-        def counted_write(path: Path, data: bytes) -> str:
-            written[0] += 1
-            if written[0] == int(arg):
+        put, put_count = storage.FileStore.put, [0]
+
+        def counted_put(self, rel: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
+            put_count[0] += 1
+            if put_count[0] == int(arg):
                 _pause(marker)
-            return write(path, data)
+            return put(self, rel, data)
 
-        module.write_output = counted_write  # type: ignore[assignment]
+        storage.FileStore.put = counted_put  # type: ignore[method-assign]
+    elif kind == "pdfwrite":  # the PDFs LibreOffice made go to the store in one batch (put_many → put)
+        from congress import storage
+
+        put_pdf, pdf_count = storage.FileStore.put, [0]
+
+        def counted_pdf_put(self, rel: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
+            if rel.endswith(".pdf"):
+                pdf_count[0] += 1
+                if pdf_count[0] == int(arg):
+                    _pause(marker)
+            return put_pdf(self, rel, data)
+
+        storage.FileStore.put = counted_pdf_put  # type: ignore[method-assign]
     elif kind == "finish":
         finish = ops.finish_step
 
@@ -216,6 +230,27 @@ def migrate_only(url: str, start_file: str | None) -> dict[str, Any]:
     return {"migrated": url}
 
 
+def _pin_link_nonces(settings: Settings) -> None:
+    """The deputies' personal links (the QR code on each notice) come from random nonces. Pinned here so a run
+    killed and run again can be compared byte for byte with a clean run: links are issued in roster order, so
+    the n-th link gets nonce n in both, counting the links an interrupted run already committed."""
+    import itertools
+    from unittest import mock
+
+    from sqlalchemy import func, inspect, select
+
+    from congress.models.deputy_page import DeputyLink
+
+    engine = engine_for(settings.database_url)
+    issued = 0
+    if inspect(engine).has_table(DeputyLink.__tablename__):
+        with engine.connect() as conn:
+            issued = conn.execute(select(func.count()).select_from(DeputyLink)).scalar_one()
+    engine.dispose()
+    counter = itertools.count(issued)
+    mock.patch("congress.deputies.links.secrets.token_hex", lambda n=16: f"{next(counter):0{2 * n}x}").start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="driver")
     parser.add_argument("command", choices=("prepare", "run", "step", "migrate", "load"))
@@ -233,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             result = migrate_only(args.url, args.start_file)
         else:
             settings = _settings(args)
+            _pin_link_nonces(settings)
             _install_pause(args.pause, args.marker)
             if args.command == "prepare":
                 result = prepare(settings)
